@@ -1,0 +1,306 @@
+//! Typed settings: defaults, then an optional TOML file, then `REGISTRAR_*` environment variables
+//! (and `DATABASE_URL`). This is the only module that reads the environment.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Where the application runs. Production refuses unsafe defaults (plain-HTTP cookies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// A secret value: never printed by `Debug` or `Display`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Every setting of Registrar. The README lists each one with its file key and environment variable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `development` or `production`.
+    pub environment: Environment,
+    /// Address the web server listens on.
+    pub bind_address: String,
+    /// Port of the web server; 0 picks a free port (tests).
+    pub port: u16,
+    /// `sqlite://registrar.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Largest number of pooled database connections (SQLite is capped at 8).
+    pub database_pool_size: u32,
+    /// Folder for the session key and other files the application keeps.
+    pub data_dir: PathBuf,
+    /// Key that signs and encrypts session cookies (at least 64 bytes, hex or text). When empty a
+    /// random key is generated once and kept in `data_dir/session.key`.
+    pub session_key: Secret,
+    /// A signed-in user who does nothing for this many seconds is signed out (default 1800 = 30 min).
+    pub session_idle_seconds: u32,
+    /// Send the session cookie only over HTTPS (defaults to true in production).
+    pub cookie_secure: Option<bool>,
+    /// Failed sign-ins in a row that lock an account.
+    pub login_max_failures: u32,
+    /// How long a locked account stays locked.
+    pub login_lockout_minutes: u32,
+    /// Shortest password a user may be given.
+    pub password_min_length: usize,
+    /// Code and name of the facility created on the first start.
+    pub default_facility_code: String,
+    pub default_facility_name: String,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `registrar=debug`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            environment: Environment::Development,
+            bind_address: "127.0.0.1".into(),
+            port: 8080,
+            database_url: "sqlite://registrar.db".into(),
+            database_pool_size: 8,
+            data_dir: PathBuf::from("data"),
+            session_key: Secret::default(),
+            session_idle_seconds: 1800,
+            cookie_secure: None,
+            login_max_failures: 5,
+            login_lockout_minutes: 15,
+            password_min_length: 12,
+            default_facility_code: "0000000001".into(),
+            default_facility_name: "Main facility".into(),
+            log: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {name}={value:?} is not valid: {message}")]
+    Env {
+        name: String,
+        value: String,
+        message: String,
+    },
+    #[error("setting {0}")]
+    Invalid(String),
+}
+
+/// Names of the environment variables, in the order the README lists them.
+pub const ENV_VARS: &[&str] = &[
+    "REGISTRAR_CONFIG",
+    "REGISTRAR_ENVIRONMENT",
+    "REGISTRAR_BIND_ADDRESS",
+    "REGISTRAR_PORT",
+    "DATABASE_URL",
+    "REGISTRAR_DATABASE_URL",
+    "REGISTRAR_DATABASE_POOL_SIZE",
+    "REGISTRAR_DATA_DIR",
+    "REGISTRAR_SESSION_KEY",
+    "REGISTRAR_SESSION_IDLE_SECONDS",
+    "REGISTRAR_COOKIE_SECURE",
+    "REGISTRAR_LOGIN_MAX_FAILURES",
+    "REGISTRAR_LOGIN_LOCKOUT_MINUTES",
+    "REGISTRAR_PASSWORD_MIN_LENGTH",
+    "REGISTRAR_DEFAULT_FACILITY_CODE",
+    "REGISTRAR_DEFAULT_FACILITY_NAME",
+    "REGISTRAR_LOG",
+];
+
+impl Settings {
+    /// Loads the settings the way the binary does: `config_file` (or `REGISTRAR_CONFIG`, or
+    /// `registrar.toml` when it exists), then the environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let file = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env("REGISTRAR_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("registrar.toml")).filter(|p| p.exists()));
+        let mut settings = match file {
+            Some(path) => Settings::from_file(&path)?,
+            None => Settings::default(),
+        };
+        settings.apply_env(env)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Overrides settings from environment variables, read through `get` (tests pass a map).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parsed<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            value.trim().parse().map_err(|e: T::Err| ConfigError::Env {
+                name: name.into(),
+                value: value.clone(),
+                message: e.to_string(),
+            })
+        }
+        if let Some(v) = get("REGISTRAR_ENVIRONMENT") {
+            self.environment = match v.trim().to_ascii_lowercase().as_str() {
+                "development" => Environment::Development,
+                "production" => Environment::Production,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "REGISTRAR_ENVIRONMENT".into(),
+                        value: v,
+                        message: "use development or production".into(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = get("REGISTRAR_BIND_ADDRESS") {
+            self.bind_address = v;
+        }
+        if let Some(v) = get("REGISTRAR_PORT") {
+            self.port = parsed("REGISTRAR_PORT", v)?;
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = get("REGISTRAR_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = get("REGISTRAR_DATABASE_POOL_SIZE") {
+            self.database_pool_size = parsed("REGISTRAR_DATABASE_POOL_SIZE", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("REGISTRAR_SESSION_KEY") {
+            self.session_key = Secret::new(v);
+        }
+        if let Some(v) = get("REGISTRAR_SESSION_IDLE_SECONDS") {
+            self.session_idle_seconds = parsed("REGISTRAR_SESSION_IDLE_SECONDS", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_COOKIE_SECURE") {
+            self.cookie_secure = Some(parsed("REGISTRAR_COOKIE_SECURE", v)?);
+        }
+        if let Some(v) = get("REGISTRAR_LOGIN_MAX_FAILURES") {
+            self.login_max_failures = parsed("REGISTRAR_LOGIN_MAX_FAILURES", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_LOGIN_LOCKOUT_MINUTES") {
+            self.login_lockout_minutes = parsed("REGISTRAR_LOGIN_LOCKOUT_MINUTES", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_PASSWORD_MIN_LENGTH") {
+            self.password_min_length = parsed("REGISTRAR_PASSWORD_MIN_LENGTH", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_DEFAULT_FACILITY_CODE") {
+            self.default_facility_code = v;
+        }
+        if let Some(v) = get("REGISTRAR_DEFAULT_FACILITY_NAME") {
+            self.default_facility_name = v;
+        }
+        if let Some(v) = get("REGISTRAR_LOG") {
+            self.log = v;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.session_idle_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "session_idle_seconds must be at least 1".into(),
+            ));
+        }
+        if self.session_idle_seconds < 60 && self.environment == Environment::Production {
+            return Err(ConfigError::Invalid(
+                "session_idle_seconds must be at least 60".into(),
+            ));
+        }
+        if self.login_max_failures == 0 {
+            return Err(ConfigError::Invalid(
+                "login_max_failures must be at least 1".into(),
+            ));
+        }
+        if self.password_min_length < 8 {
+            return Err(ConfigError::Invalid(
+                "password_min_length must be at least 8".into(),
+            ));
+        }
+        if self.environment == Environment::Production && self.cookie_secure == Some(false) {
+            return Err(ConfigError::Invalid(
+                "cookie_secure = false is refused in production: serve Registrar over HTTPS".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or(self.environment == Environment::Production)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn environment_overrides_file_values_and_bad_values_are_named() {
+        let mut s: Settings = toml::from_str("port = 9000\nsession_idle_seconds = 600").unwrap();
+        assert_eq!(s.port, 9000);
+        let env: HashMap<&str, &str> = [
+            ("DATABASE_URL", "postgres://localhost/reg"),
+            ("REGISTRAR_SESSION_IDLE_SECONDS", "2700"),
+        ]
+        .into();
+        s.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.database_url, "postgres://localhost/reg");
+        assert_eq!(s.session_idle_seconds, 2700);
+        assert_eq!(s.port, 9000);
+
+        let err = s
+            .apply_env(|k| (k == "REGISTRAR_PORT").then(|| "eighty".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("REGISTRAR_PORT"), "{err}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused_and_secrets_are_not_printed() {
+        assert!(toml::from_str::<Settings>("prot = 1").is_err());
+        let s: Settings = toml::from_str("session_key = \"very-secret\"").unwrap();
+        assert!(!format!("{s:?}").contains("very-secret"));
+    }
+}

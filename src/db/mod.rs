@@ -1,0 +1,223 @@
+//! The database: one `DbConn` over SQLite or PostgreSQL (chosen by the URL scheme), the pool, the
+//! per-connection SQLite settings, the embedded migrations and the write transaction.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("build with at least one of the features `sqlite` or `postgres`");
+
+/// A connection to whichever database the settings name.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(diesel::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Pg(diesel::PgConnection),
+}
+
+pub type DbPool = Pool<DbManager>;
+pub type PooledConn = PooledConnection<DbManager>;
+
+#[cfg(feature = "sqlite")]
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (`sqlite://registrar.db`, `sqlite:registrar.db` or a bare path).
+    Sqlite(String),
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("this build has no {0} support: rebuild with `--features {0}`")]
+    BackendNotBuilt(&'static str),
+    #[error("the database URL is empty")]
+    EmptyUrl,
+    #[error("cannot open the database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("cannot connect to the database: {0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(DbError::EmptyUrl);
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Ok(DatabaseUrl::Sqlite(path.to_string()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Opens one connection of the right variant (`MultiConnection::establish` would try SQLite
+    /// first, which accepts any string).
+    pub fn connect(&self) -> Result<DbConn, DbError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DatabaseUrl::Sqlite(path) => {
+                Ok(DbConn::Sqlite(diesel::SqliteConnection::establish(path)?))
+            }
+            #[cfg(not(feature = "sqlite"))]
+            DatabaseUrl::Sqlite(_) => Err(DbError::BackendNotBuilt("sqlite")),
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(url) => Ok(DbConn::Pg(diesel::PgConnection::establish(url)?)),
+            #[cfg(not(feature = "postgres"))]
+            DatabaseUrl::Postgres(_) => Err(DbError::BackendNotBuilt("postgres")),
+        }
+    }
+}
+
+/// r2d2 manager that opens connections of the configured backend.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.url.connect().map_err(|e| match e {
+            DbError::Connection(c) => r2d2::Error::ConnectionError(c),
+            other => r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                other.to_string(),
+            )),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// SQLite settings every connection needs: WAL for concurrent readers, a busy timeout instead of
+/// immediate SQLITE_BUSY errors, and foreign keys (off by default in SQLite).
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        apply_connection_settings(conn).map_err(r2d2::Error::QueryError)
+    }
+}
+
+fn apply_connection_settings(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => c.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = NORMAL;",
+        ),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => Ok(()),
+    }
+}
+
+/// Runs the pending migrations of the URL's backend, returns the names applied.
+pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
+    let mut conn = url.connect()?;
+    apply_connection_settings(&mut conn)?;
+    run_migrations(&mut conn)
+}
+
+fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Builds the pool. SQLite gets a small pool: one writer at a time anyway.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
+    let size = match url {
+        DatabaseUrl::Sqlite(_) => max_size.clamp(1, 8),
+        DatabaseUrl::Postgres(_) => max_size.max(1),
+    };
+    Ok(Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(30))
+        .connection_customizer(Box::new(ConnectionSetup))
+        .build(DbManager { url: url.clone() })?)
+}
+
+/// Runs `work` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write unit
+/// takes the write lock up front instead of failing with SQLITE_BUSY when it upgrades.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    if let Err(rollback) =
+                        <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+                    {
+                        tracing::error!(error = %rollback, "rollback failed");
+                    }
+                    Err(e)
+                }
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => conn.transaction(work),
+    }
+}
+
+/// Which backend a live connection is on.
+pub fn backend_of(conn: &DbConn) -> &'static str {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => "sqlite",
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => "postgres",
+    }
+}

@@ -1,0 +1,116 @@
+// One schema for both backends (the migrations in migrations/sqlite and migrations/postgres agree on it).
+
+diesel::table! {
+    facilities (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        sees_all_facilities -> Bool,
+        disabled -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_facilities (user_id, facility_id) {
+        user_id -> BigInt,
+        facility_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> BigInt,
+        facility_id -> BigInt,
+        patient_id_number -> Text,
+        medical_record_number -> Nullable<Text>,
+        name_last -> Text,
+        name_first -> Nullable<Text>,
+        name_middle -> Nullable<Text>,
+        name_last_key -> Text,
+        name_first_key -> Text,
+        date_of_birth -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        social_security_number -> Nullable<Text>,
+        ssn_last4 -> Nullable<Text>,
+        vital_status -> Nullable<Text>,
+        date_of_last_contact -> Nullable<Text>,
+        items -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tumors (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        tumor_record_number -> Text,
+        primary_site -> Nullable<Text>,
+        histology -> Nullable<Text>,
+        behavior -> Nullable<Text>,
+        laterality -> Nullable<Text>,
+        grade_clinical -> Nullable<Text>,
+        grade_pathological -> Nullable<Text>,
+        date_of_diagnosis -> Nullable<Text>,
+        sequence_number_hospital -> Nullable<Text>,
+        sequence_number_central -> Nullable<Text>,
+        class_of_case -> Nullable<Text>,
+        diagnostic_confirmation -> Nullable<Text>,
+        date_of_first_contact -> Nullable<Text>,
+        accession_number -> Nullable<Text>,
+        schema_id -> Nullable<Text>,
+        summary_stage_2018 -> Nullable<Text>,
+        derived_summary_stage_2018 -> Nullable<Text>,
+        cancer_status -> Nullable<Text>,
+        abstract_status -> Text,
+        items -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        user_email -> Nullable<Text>,
+        facility_id -> Nullable<BigInt>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        patient_id -> Nullable<BigInt>,
+        changes -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(user_facilities -> users (user_id));
+diesel::joinable!(user_facilities -> facilities (facility_id));
+diesel::joinable!(patients -> facilities (facility_id));
+diesel::joinable!(tumors -> patients (patient_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    facilities,
+    users,
+    user_facilities,
+    patients,
+    tumors,
+    audit_events,
+);

@@ -1,0 +1,11 @@
+//! The registry's knowledge, pure: no I/O beyond readers/writers handed in, no database, no web.
+//! Each module is unit-tested in place.
+
+pub mod codes;
+pub mod date;
+pub mod demo;
+
+pub mod fields;
+pub mod icdo3;
+pub mod naaccr;
+pub mod names;

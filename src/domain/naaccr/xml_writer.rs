@@ -1,0 +1,571 @@
+//! Streaming NAACCR XML writer: the root element and its items first, then one patient at a time.
+
+use std::borrow::Cow;
+use std::io::{self, BufWriter, Write};
+
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use quick_xml::Writer;
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use super::dictionary::{
+    CombinedDictionary, Dictionary, DictionaryError, ItemDef, ItemLevel, NAACCR_NAMESPACE,
+    NaaccrVersion, RecordType, UserDictionary,
+};
+use super::issue::{IssueKind, ItemIssue};
+use super::record::NaaccrPatient;
+use super::value::{apply_zero_padding, check_value, normalize_text};
+
+/// Specification version this writer produces.
+pub const WRITTEN_SPECIFICATION_VERSION: &str = "1.8";
+
+/// How a NAACCR XML file is written.
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Base dictionary (`baseDictionaryUri`).
+    pub version: NaaccrVersion,
+    /// Record type of the file: only items of this record type are written.
+    pub record_type: RecordType,
+    /// `userDictionaryUri` to write; when `None`, the URIs of `user_dictionaries` (space-separated).
+    pub user_dictionary_uri: Option<String>,
+    /// User dictionaries whose items may be written.
+    pub user_dictionaries: Vec<UserDictionary>,
+    /// Zero-pad all-digit values of `leftZero` items (the reference library's option, off by default).
+    pub left_zero_padding: bool,
+    /// `timeGenerated` attribute; omitted when `None`.
+    pub time_generated: Option<DateTime<FixedOffset>>,
+    /// Indent by two spaces, one element per line; `false` writes the document without whitespace.
+    pub indent: bool,
+}
+
+impl WriterOptions {
+    /// Options for `version` and `record_type`: no user dictionary, no zero padding, no time, indented.
+    pub fn new(version: NaaccrVersion, record_type: RecordType) -> Self {
+        WriterOptions {
+            version,
+            record_type,
+            user_dictionary_uri: None,
+            user_dictionaries: Vec::new(),
+            left_zero_padding: false,
+            time_generated: None,
+            indent: true,
+        }
+    }
+}
+
+/// Why a file or a patient could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum NaaccrWriteError {
+    /// The output failed (disk full, closed pipe...).
+    #[error("could not write the NAACCR XML output: {0}")]
+    Io(#[from] io::Error),
+    /// The user dictionaries conflict with the base dictionary or with each other.
+    #[error(transparent)]
+    Dictionary(#[from] DictionaryError),
+    /// Items that cannot be written; nothing of the patient (or file header) was written.
+    #[error("{} item problem(s): {}", .0.len(), join_issues(.0))]
+    InvalidItems(Vec<ItemIssue>),
+}
+
+fn join_issues(issues: &[ItemIssue]) -> String {
+    issues
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Writes a NAACCR XML document patient by patient; memory does not grow with the file.
+pub struct NaaccrXmlWriter<W: Write> {
+    xml: Writer<BufWriter<W>>,
+    options: WriterOptions,
+    dictionary: CombinedDictionary,
+    patients: usize,
+    tumors: usize,
+}
+
+/// A checked item ready to be written.
+struct PreparedItem<'a> {
+    naaccr_id: &'a str,
+    value: Cow<'a, str>,
+}
+
+impl<W: Write> NaaccrXmlWriter<W> {
+    /// Starts a document: writes the XML declaration, the `NaaccrData` element and the root items
+    /// (file-level items such as `registryId`), after checking them.
+    pub fn new(
+        w: W,
+        options: WriterOptions,
+        root_items: &[(&str, &str)],
+    ) -> Result<Self, NaaccrWriteError> {
+        let mut dictionary = CombinedDictionary::new(Dictionary::base(options.version));
+        for user in &options.user_dictionaries {
+            dictionary.add_user(user.clone())?;
+        }
+        let mut issues = Vec::new();
+        let mut prepared = Vec::new();
+        for (naaccr_id, value) in root_items {
+            if let Some(item) = prepare_item(
+                &dictionary,
+                &options,
+                ItemLevel::NaaccrData,
+                naaccr_id,
+                value,
+                (None, None),
+                &mut issues,
+            ) {
+                if *naaccr_id == "recordType" && item.value != options.record_type.as_str() {
+                    issues.push(ItemIssue {
+                        line: None,
+                        patient: None,
+                        tumor: None,
+                        naaccr_id: Some((*naaccr_id).to_string()),
+                        kind: IssueKind::RecordTypeMismatch {
+                            expected: options.record_type.as_str().to_string(),
+                        },
+                    });
+                }
+                prepared.push(item);
+            }
+        }
+        if !issues.is_empty() {
+            return Err(NaaccrWriteError::InvalidItems(issues));
+        }
+
+        let inner = BufWriter::with_capacity(1 << 16, w);
+        let mut xml = if options.indent {
+            Writer::new_with_indent(inner, b' ', 2)
+        } else {
+            Writer::new(inner)
+        };
+        xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        let mut root = BytesStart::new("NaaccrData");
+        root.push_attribute(("baseDictionaryUri", options.version.base_dictionary_uri()));
+        let user_uri = options.user_dictionary_uri.clone().or_else(|| {
+            (!options.user_dictionaries.is_empty()).then(|| {
+                options
+                    .user_dictionaries
+                    .iter()
+                    .map(UserDictionary::uri)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        });
+        if let Some(uri) = user_uri.as_deref().filter(|u| !u.trim().is_empty()) {
+            root.push_attribute(("userDictionaryUri", uri));
+        }
+        root.push_attribute(("recordType", options.record_type.as_str()));
+        if let Some(time) = options.time_generated {
+            let time = time.to_rfc3339_opts(SecondsFormat::Millis, false);
+            root.push_attribute(("timeGenerated", time.as_str()));
+        }
+        root.push_attribute(("specificationVersion", WRITTEN_SPECIFICATION_VERSION));
+        root.push_attribute(("xmlns", NAACCR_NAMESPACE));
+        xml.write_event(Event::Start(root))?;
+        write_items(&mut xml, &prepared)?;
+        drop(prepared);
+        Ok(NaaccrXmlWriter {
+            xml,
+            options,
+            dictionary,
+            patients: 0,
+            tumors: 0,
+        })
+    }
+
+    /// Writes one patient and its tumors. Every item is checked first (known, right level, valid value);
+    /// on any problem nothing is written and all problems are returned, so the caller may skip the
+    /// patient and go on. Items of other record types are left out silently (e.g. names in an I file).
+    pub fn write_patient(&mut self, patient: &NaaccrPatient) -> Result<(), NaaccrWriteError> {
+        let ordinal = self.patients + 1;
+        let mut issues = Vec::new();
+        let patient_items: Vec<PreparedItem<'_>> = patient
+            .items
+            .iter()
+            .filter_map(|(id, value)| {
+                prepare_item(
+                    &self.dictionary,
+                    &self.options,
+                    ItemLevel::Patient,
+                    id,
+                    value,
+                    (Some(ordinal), None),
+                    &mut issues,
+                )
+            })
+            .collect();
+        let mut tumors = Vec::with_capacity(patient.tumors.len());
+        for (t, tumor) in patient.tumors.iter().enumerate() {
+            let items: Vec<PreparedItem<'_>> = tumor
+                .items
+                .iter()
+                .filter_map(|(id, value)| {
+                    prepare_item(
+                        &self.dictionary,
+                        &self.options,
+                        ItemLevel::Tumor,
+                        id,
+                        value,
+                        (Some(ordinal), Some(t + 1)),
+                        &mut issues,
+                    )
+                })
+                .collect();
+            tumors.push(items);
+        }
+        if !issues.is_empty() {
+            return Err(NaaccrWriteError::InvalidItems(issues));
+        }
+
+        self.xml
+            .write_event(Event::Start(BytesStart::new("Patient")))?;
+        write_items(&mut self.xml, &patient_items)?;
+        for items in &tumors {
+            self.xml
+                .write_event(Event::Start(BytesStart::new("Tumor")))?;
+            write_items(&mut self.xml, items)?;
+            self.xml.write_event(Event::End(BytesEnd::new("Tumor")))?;
+        }
+        self.xml.write_event(Event::End(BytesEnd::new("Patient")))?;
+        self.patients += 1;
+        self.tumors += tumors.len();
+        Ok(())
+    }
+
+    /// Patients written so far.
+    pub fn patient_count(&self) -> usize {
+        self.patients
+    }
+
+    /// Tumors written so far.
+    pub fn tumor_count(&self) -> usize {
+        self.tumors
+    }
+
+    /// Closes the root element, flushes, and returns the underlying writer
+    /// (call [`super::io::NaaccrOutput::finish`] on it when writing a file).
+    pub fn finish(mut self) -> Result<W, NaaccrWriteError> {
+        self.xml
+            .write_event(Event::End(BytesEnd::new("NaaccrData")))?;
+        let mut inner = self.xml.into_inner();
+        inner.write_all(b"\n")?;
+        inner
+            .into_inner()
+            .map_err(|e| NaaccrWriteError::Io(e.into_error()))
+    }
+}
+
+/// Checks one item for writing; `None` when it is left out (empty, other record type) or wrong
+/// (then an issue is pushed).
+fn prepare_item<'a>(
+    dictionary: &'a CombinedDictionary,
+    options: &WriterOptions,
+    level: ItemLevel,
+    naaccr_id: &'a str,
+    value: &'a str,
+    (patient, tumor): (Option<usize>, Option<usize>),
+    issues: &mut Vec<ItemIssue>,
+) -> Option<PreparedItem<'a>> {
+    if value.is_empty() {
+        return None;
+    }
+    let mut issue = |kind| {
+        issues.push(ItemIssue {
+            line: None,
+            patient,
+            tumor,
+            naaccr_id: Some(naaccr_id.to_string()),
+            kind,
+        })
+    };
+    let Some(def) = dictionary.item(naaccr_id) else {
+        issue(IssueKind::UnknownItem);
+        return None;
+    };
+    if def.level != level {
+        issue(IssueKind::WrongLevel {
+            defined: def.level,
+            found: level,
+        });
+        return None;
+    }
+    if !def.record_types.contains(options.record_type) {
+        return None;
+    }
+    let value = normalize_for_writing(def, value, options.left_zero_padding);
+    if let Err(e) = check_value(def, &value) {
+        issue(IssueKind::InvalidValue(e));
+        return None;
+    }
+    Some(PreparedItem {
+        naaccr_id: &def.naaccr_id,
+        value,
+    })
+}
+
+fn normalize_for_writing<'a>(def: &ItemDef, value: &'a str, zero_padding: bool) -> Cow<'a, str> {
+    let value = normalize_text(value);
+    if !zero_padding {
+        return value;
+    }
+    match value {
+        Cow::Borrowed(v) => apply_zero_padding(def, v),
+        Cow::Owned(v) => Cow::Owned(apply_zero_padding(def, &v).into_owned()),
+    }
+}
+
+fn write_items<W: Write>(
+    xml: &mut Writer<W>,
+    items: &[PreparedItem<'_>],
+) -> Result<(), NaaccrWriteError> {
+    for item in items {
+        xml.create_element("Item")
+            .with_attribute(("naaccrId", item.naaccr_id))
+            .write_text_content(BytesText::from_escaped(partial_escape(item.value.as_ref())))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::naaccr::record::NaaccrTumor;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn map(items: &[(&str, &str)]) -> BTreeMap<String, String> {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn sample_patient() -> NaaccrPatient {
+        NaaccrPatient {
+            items: map(&[
+                ("patientIdNumber", "00000001"),
+                ("dateOfBirth", "19500101"),
+                ("nameLast", "SYNTHETIC"),
+                ("vitalStatus", "1"),
+            ]),
+            tumors: vec![
+                NaaccrTumor {
+                    items: map(&[
+                        ("primarySite", "C504"),
+                        ("histologicTypeIcdO3", "8500"),
+                        ("sequenceNumberCentral", "1"),
+                        ("dateOfDiagnosis", "20240315"),
+                        ("addrAtDxCity", "Harrisburg & <Dauphin>"),
+                        ("textRemarks", "line one\r\nline two"),
+                    ]),
+                },
+                NaaccrTumor {
+                    items: map(&[("primarySite", "C619"), ("dateOfDiagnosis", "2023")]),
+                },
+            ],
+        }
+    }
+
+    fn options(record_type: RecordType) -> WriterOptions {
+        let mut options = WriterOptions::new(NaaccrVersion::V260, record_type);
+        options.left_zero_padding = true;
+        options.time_generated = DateTime::parse_from_rfc3339("2025-01-02T03:04:05.678-05:00").ok();
+        options
+    }
+
+    fn write(options: WriterOptions, patients: &[NaaccrPatient]) -> String {
+        let mut writer =
+            NaaccrXmlWriter::new(Vec::new(), options, &[("registryId", "0000000001")]).unwrap();
+        for p in patients {
+            writer.write_patient(p).unwrap();
+        }
+        String::from_utf8(writer.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn incidence_file_has_exact_layout() {
+        let xml = write(options(RecordType::I), &[sample_patient()]);
+        let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
+<NaaccrData baseDictionaryUri="http://naaccr.org/naaccrxml/naaccr-dictionary-260.xml" recordType="I" timeGenerated="2025-01-02T03:04:05.678-05:00" specificationVersion="1.8" xmlns="http://naaccr.org/naaccrxml">
+  <Item naaccrId="registryId">0000000001</Item>
+  <Patient>
+    <Item naaccrId="dateOfBirth">19500101</Item>
+    <Item naaccrId="patientIdNumber">00000001</Item>
+    <Item naaccrId="vitalStatus">1</Item>
+    <Tumor>
+      <Item naaccrId="addrAtDxCity">Harrisburg &amp; &lt;Dauphin&gt;</Item>
+      <Item naaccrId="dateOfDiagnosis">20240315</Item>
+      <Item naaccrId="histologicTypeIcdO3">8500</Item>
+      <Item naaccrId="primarySite">C504</Item>
+      <Item naaccrId="sequenceNumberCentral">01</Item>
+    </Tumor>
+    <Tumor>
+      <Item naaccrId="dateOfDiagnosis">2023</Item>
+      <Item naaccrId="primarySite">C619</Item>
+    </Tumor>
+  </Patient>
+</NaaccrData>
+"#;
+        // nameLast (A,M,C) and textRemarks (A,M) are not part of an I record.
+        assert_eq!(xml, expected);
+    }
+
+    #[test]
+    fn abstract_file_keeps_confidential_and_text_items() {
+        let xml = write(options(RecordType::A), &[sample_patient()]);
+        assert!(xml.contains(r#"<Item naaccrId="nameLast">SYNTHETIC</Item>"#));
+        assert!(xml.contains("<Item naaccrId=\"textRemarks\">line one\nline two</Item>"));
+        assert!(xml.contains(r#"recordType="A""#));
+    }
+
+    #[test]
+    fn bad_items_are_all_reported_and_nothing_is_written() {
+        let mut writer = NaaccrXmlWriter::new(Vec::new(), options(RecordType::I), &[]).unwrap();
+        let mut patient = sample_patient();
+        patient.items.insert("primarySite".into(), "C504".into());
+        patient.items.insert("noSuchItem".into(), "1".into());
+        if let Some(t) = patient.tumors.get_mut(1) {
+            t.items.insert("dateOfDiagnosis".into(), "20241399".into());
+            t.items.insert("addrAtDxState".into(), "".into()); // empty = absent, fine
+        }
+        let err = writer.write_patient(&patient).unwrap_err();
+        let NaaccrWriteError::InvalidItems(issues) = &err else {
+            panic!("unexpected {err:?}");
+        };
+        assert_eq!(issues.len(), 3, "{issues:?}");
+        assert_eq!(
+            err.to_string(),
+            "3 item problem(s): patient 1, item 'noSuchItem': unknown item (not in the base or user dictionaries); \
+             patient 1, item 'primarySite': item belongs to the Tumor level but was found at the Patient level; \
+             patient 1, tumor 2, item 'dateOfDiagnosis': value is not valid for data type date: expected a real date CCYY, CCYYMM or CCYYMMDD with year 1800-2099"
+        );
+        assert_eq!(writer.patient_count(), 0);
+        writer.write_patient(&sample_patient()).unwrap();
+        assert_eq!((writer.patient_count(), writer.tumor_count()), (1, 2));
+        let xml = String::from_utf8(writer.finish().unwrap()).unwrap();
+        assert_eq!(xml.matches("<Patient>").count(), 1);
+    }
+
+    #[test]
+    fn values_are_not_padded_without_the_option_and_too_short_digits_fail() {
+        let mut options = options(RecordType::I);
+        options.left_zero_padding = false;
+        let mut writer = NaaccrXmlWriter::new(Vec::new(), options, &[]).unwrap();
+        let err = writer.write_patient(&sample_patient()).unwrap_err();
+        assert!(
+            err.to_string().contains("item 'sequenceNumberCentral': value is 1 characters long; a digits item must be exactly 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn root_items_are_checked() {
+        let err = NaaccrXmlWriter::new(
+            Vec::new(),
+            options(RecordType::I),
+            &[
+                ("registryId", "0000000001"),
+                ("recordType", "A"),
+                ("primarySite", "C504"),
+            ],
+        )
+        .err()
+        .unwrap();
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "file level, item 'recordType': value differs from the file's record type I"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("file level, item 'primarySite': item belongs to the Tumor level"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn user_dictionary_items_and_uri_are_written() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/naaccr/user-defined-naaccr-dictionary-210.xml");
+        let xml = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{} is required: {e}", path.display()));
+        let mut options = options(RecordType::I);
+        options.user_dictionaries = vec![UserDictionary::parse(&xml).unwrap()];
+        let mut patient = sample_patient();
+        if let Some(t) = patient.tumors.get_mut(0) {
+            t.items.insert("stateRequestorItems".into(), "  X  ".into());
+        }
+        let out = write(options, &[patient]);
+        assert!(out.contains(
+            r#"userDictionaryUri="http://naaccr.org/naaccrxml/user-defined-naaccr-dictionary-210.xml""#
+        ));
+        assert!(out.contains(r#"<Item naaccrId="stateRequestorItems">  X  </Item>"#));
+    }
+
+    #[test]
+    fn valid_reader_fixtures_validate_against_the_xsd() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/naaccr");
+        for name in [
+            "valid-260-incidence-extensions.xml",
+            "valid-250-spec17.xml",
+            "valid-180-spec15-user-dictionary.xml",
+            "valid-260-user-dictionary-210-spec16.xml",
+        ] {
+            xmllint_validate(&dir.join(name));
+        }
+    }
+
+    fn xmllint_validate(path: &Path) {
+        let xsd =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/naaccr/naaccr_data_1.8.xsd");
+        assert!(
+            xsd.is_file(),
+            "XSD {} is required by this test",
+            xsd.display()
+        );
+        let output = Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&xsd)
+            .arg(path)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("xmllint is required for this test (apt-get install -y libxml2-utils): {e}")
+            });
+        assert!(
+            output.status.success(),
+            "xmllint rejected {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    #[test]
+    fn written_files_validate_against_the_xsd() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, record_type) in [
+            ("incidence.xml", RecordType::I),
+            ("abstract.xml.gz", RecordType::A),
+        ] {
+            let path = dir.path().join(name);
+            let output = crate::domain::naaccr::io::create_output(&path).unwrap();
+            let mut options = options(record_type);
+            options.indent = record_type == RecordType::I;
+            let mut writer =
+                NaaccrXmlWriter::new(output, options, &[("registryId", "0000000001")]).unwrap();
+            writer.write_patient(&sample_patient()).unwrap();
+            writer.write_patient(&NaaccrPatient::default()).unwrap();
+            writer.finish().unwrap().finish().unwrap();
+            // xmllint reads gzip itself when built with zlib; validate a decompressed copy to be sure.
+            let plain = dir.path().join(format!("{name}.check.xml"));
+            std::fs::write(
+                &plain,
+                crate::domain::naaccr::io::read_to_string(&path).unwrap(),
+            )
+            .unwrap();
+            xmllint_validate(&plain);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Row structs and their queries, one file per aggregate. Functions are sync and take `&mut DbConn`;
+//! callers run them inside `web::block` (routes) or directly (CLI, jobs).
+
+pub mod audit_log;
+pub mod facility;
+pub mod patient;
+pub mod record;
+pub mod tumor;
+pub mod user;
+
+/// Current UTC time as stored in the database.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

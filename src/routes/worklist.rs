@@ -1,0 +1,66 @@
+//! The home page: the registrar's worklist.
+
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{Layout, db, shown};
+use crate::auth::{Authorized, ReadPatients};
+use crate::error::AppError;
+use crate::models::tumor;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index));
+}
+
+struct AbstractLine {
+    patient_id: i64,
+    patient_name: String,
+    site: String,
+    histology: String,
+    diagnosed: String,
+    status: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "worklist/index.html")]
+struct WorklistPage {
+    layout: Layout,
+    abstracts: Vec<AbstractLine>,
+    can_edit: bool,
+}
+
+async fn index(
+    state: web::Data<AppState>,
+    user: Authorized<ReadPatients>,
+) -> Result<WorklistPage, AppError> {
+    let scope = user.scope.clone();
+    let entries = db(&state, move |conn| {
+        Ok(tumor::in_progress(conn, &scope, 50)?)
+    })
+    .await?;
+    let abstracts = entries
+        .into_iter()
+        .map(|e| AbstractLine {
+            patient_id: e.patient_id,
+            patient_name: match &e.name_first {
+                Some(f) => format!("{}, {}", e.name_last, f),
+                None => e.name_last.clone(),
+            },
+            site: shown("primarySite", e.primary_site.as_deref()),
+            histology: match (&e.histology, &e.behavior) {
+                (Some(h), Some(b)) => format!("{h}/{b}"),
+                (Some(h), None) => h.clone(),
+                _ => String::new(),
+            },
+            diagnosed: shown("dateOfDiagnosis", e.date_of_diagnosis.as_deref()),
+            status: e.abstract_status,
+        })
+        .collect();
+    Ok(WorklistPage {
+        layout: Layout::new(&user, &state),
+        abstracts,
+        can_edit: user.can_edit(),
+    })
+}
