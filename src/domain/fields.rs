@@ -5,6 +5,7 @@
 
 use crate::domain::codes;
 use crate::domain::date::PartialDate;
+use crate::domain::icdo3;
 use crate::domain::naaccr::{DataType, Dictionary, NaaccrVersion, check_value};
 
 /// How a field is entered.
@@ -17,6 +18,8 @@ pub enum FieldKind {
     Code,
     /// An ICD-O-3 topography code (C000–C809).
     PrimarySite,
+    /// An ICD-O-3 histology code (4 digits, 8000–9993).
+    Histology,
 }
 
 /// One field of a form.
@@ -110,7 +113,7 @@ pub const TUMOR_FIELDS: &[FieldSpec] = &[
     field(
         "histologicTypeIcdO3",
         "Histology (ICD-O-3)",
-        FieldKind::Text,
+        FieldKind::Histology,
         true,
     ),
     field("behaviorCodeIcdO3", "Behavior", FieldKind::Code, true),
@@ -135,7 +138,7 @@ pub const TUMOR_FIELDS: &[FieldSpec] = &[
     ),
     field("classOfCase", "Class of case", FieldKind::Code, false),
     field(
-        "dateOfFirstContact",
+        "dateOf1stContact",
         "Date of first contact",
         FieldKind::Date,
         false,
@@ -174,6 +177,16 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<Option<String>, String> 
                 spec.label
             )
         })?,
+        FieldKind::Histology => icdo3::Histology::parse(typed)
+            .ok()
+            .filter(|h| h.is_valid_icdo3())
+            .map(|h| h.code().to_string())
+            .ok_or_else(|| {
+                format!(
+                    "{}: '{typed}' is not an ICD-O-3 histology code (e.g. 8500).",
+                    spec.label
+                )
+            })?,
         FieldKind::Code | FieldKind::Text => typed.to_string(),
     };
     if let Some(list) = codes::code_list(spec.naaccr_id) {
@@ -213,18 +226,23 @@ pub fn is_date_item(naaccr_id: &str) -> bool {
 }
 
 fn normalize_primary_site(typed: &str) -> Option<String> {
-    let code: String = typed
-        .chars()
-        .filter(|c| *c != '.')
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let digits = code.strip_prefix('C')?;
-    (digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()) && digits <= "809")
-        .then_some(code)
+    icdo3::PrimarySite::parse(typed)
+        .ok()
+        .map(|s| s.code().to_string())
 }
 
 /// The description of a coded value, for display beside the code.
 pub fn describe(naaccr_id: &str, value: &str) -> Option<String> {
+    match naaccr_id {
+        "primarySite" => return icdo3::topography(value).map(|t| t.title.to_string()),
+        "histologicTypeIcdO3" => {
+            return ["3", "2", "1", "0"]
+                .iter()
+                .find_map(|b| icdo3::morphology(value, b))
+                .map(|m| m.term.to_string());
+        }
+        _ => {}
+    }
     codes::code_list(naaccr_id)
         .and_then(|list| list.describe(value))
         .map(|d| d.into_owned())

@@ -6,6 +6,7 @@ pub mod date;
 pub mod demo;
 
 pub mod fields;
+pub mod followup;
 pub mod icdo3;
 pub mod naaccr;
 pub mod names;

@@ -123,7 +123,7 @@ impl FormField {
             _ => stored.to_string(),
         };
         let description = match spec.kind {
-            FieldKind::Code | FieldKind::PrimarySite => {
+            FieldKind::Code | FieldKind::PrimarySite | FieldKind::Histology => {
                 describe(spec.naaccr_id, value.trim()).unwrap_or_default()
             }
             _ => String::new(),
@@ -134,7 +134,7 @@ impl FormField {
             kind: match spec.kind {
                 FieldKind::Code => "code",
                 FieldKind::Date => "date",
-                FieldKind::Text | FieldKind::PrimarySite => "text",
+                FieldKind::Text | FieldKind::PrimarySite | FieldKind::Histology => "text",
             },
             value,
             description,

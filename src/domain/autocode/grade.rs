@@ -1,0 +1,381 @@
+//! Grade phrases in pathology text → NAACCR Grade 2018 codes where the mapping is unambiguous.
+//!
+//! The phrase is always kept (the registrar codes grade per schema); the code is given only
+//! for the systems below: Nottingham (score 3-5 → 1, 6-7 → 2, 8-9 → 3), Gleason grade group
+//! 1-5, CNS WHO grade 1-4, ISUP/Fuhrman 1-4 (kidney), low/high grade (urinary tract L/H,
+//! DCIS nuclear grade L/M/H), and differentiation (well/moderately/poorly/undifferentiated →
+//! 1/2/3/4, G1-G4).
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+/// The grading system a phrase belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GradeSystem {
+    /// Nottingham (modified Scarff-Bloom-Richardson) grade, breast.
+    Nottingham,
+    /// Gleason score / ISUP grade group, prostate.
+    GleasonGradeGroup,
+    /// CNS WHO grade.
+    WhoCns,
+    /// ISUP / Fuhrman nuclear grade, kidney.
+    IsupFuhrman,
+    /// Low / intermediate / high grade (urothelial; DCIS nuclear grade).
+    LowHigh,
+    /// Well / moderately / poorly differentiated, undifferentiated, G1-G4.
+    Differentiation,
+}
+
+/// One grade phrase found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GradeFinding {
+    pub system: GradeSystem,
+    pub span: Range<usize>,
+    /// The value read: "1".."5", or "L"/"M"/"H" for low/intermediate/high.
+    pub value: String,
+}
+
+fn roman_or_digit(s: &str) -> Option<(u8, usize)> {
+    let s_trim = s.trim_start_matches([' ', ':', '-', '\t', '(']);
+    let skipped = s.len() - s_trim.len();
+    // Longest roman numerals first.
+    for (word, v) in [("iv", 4u8), ("iii", 3), ("ii", 2), ("i", 1), ("v", 5)] {
+        if let Some(rest) = s_trim.strip_prefix(word)
+            && !rest.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return Some((v, skipped + word.len()));
+        }
+    }
+    let digit = s_trim.chars().next()?;
+    let v = digit.to_digit(10)?;
+    let rest = s_trim.get(1..).unwrap_or("");
+    if rest.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    u8::try_from(v).ok().map(|v| (v, skipped + 1))
+}
+
+/// Byte offsets of every whole-word occurrence of `needle` in `hay` (both lowercase).
+fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    hay.match_indices(needle).map(|(i, _)| i).filter(move |&i| {
+        let before_ok = hay
+            .get(..i)
+            .and_then(|b| b.chars().next_back())
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        let after_ok = hay
+            .get(i + needle.len()..)
+            .and_then(|a| a.chars().next())
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        before_ok && after_ok
+    })
+}
+
+/// The first "a+b" Gleason pattern pair in `s`, with the end offset.
+fn gleason_patterns(s: &str) -> Option<(u8, u8, usize)> {
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        let (Some(&a), Some(&p)) = (b.get(i), b.get(i + 1)) else {
+            continue;
+        };
+        let _ = p;
+        if !(b'1'..=b'5').contains(&a) {
+            continue;
+        }
+        let mut j = i + 1;
+        while b.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        if b.get(j) != Some(&b'+') {
+            continue;
+        }
+        j += 1;
+        while b.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        if let Some(&c) = b.get(j)
+            && (b'1'..=b'5').contains(&c)
+        {
+            return Some((a - b'0', c - b'0', j + 1));
+        }
+    }
+    None
+}
+
+fn grade_group_from_gleason(primary: u8, secondary: u8) -> u8 {
+    match (primary + secondary, primary) {
+        (0..=6, _) => 1,
+        (7, 3) => 2,
+        (7, _) => 3,
+        (8, _) => 4,
+        _ => 5,
+    }
+}
+
+/// All grade phrases of a text.
+pub(crate) fn find_grades(text: &str) -> Vec<GradeFinding> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let window = |from: usize, len: usize| -> &str {
+        let end = (from + len).min(lower.len());
+        let mut end = end;
+        while !lower.is_char_boundary(end) {
+            end -= 1;
+        }
+        lower.get(from..end).unwrap_or("")
+    };
+    // Gleason grade group.
+    for i in occurrences(&lower, "grade group") {
+        let after = i + "grade group".len();
+        if let Some((v, n)) = roman_or_digit(window(after, 8))
+            && (1..=5).contains(&v)
+        {
+            out.push(GradeFinding {
+                system: GradeSystem::GleasonGradeGroup,
+                span: i..after + n,
+                value: v.to_string(),
+            });
+        }
+    }
+    for i in occurrences(&lower, "gleason") {
+        let w = window(i, 60);
+        if let Some((p, s, end)) = gleason_patterns(w) {
+            out.push(GradeFinding {
+                system: GradeSystem::GleasonGradeGroup,
+                span: i..i + end,
+                value: grade_group_from_gleason(p, s).to_string(),
+            });
+        }
+    }
+    // Nottingham / Bloom-Richardson.
+    for key in ["nottingham", "bloom", "sbr", "elston"] {
+        for i in occurrences(&lower, key) {
+            let w = window(i, 80);
+            // A total score ("= 6", "6/9", "score 6", "score of 6") wins over a stated grade.
+            let total = w
+                .find("/9")
+                .and_then(|k| k.checked_sub(1).and_then(|s| w.get(s..k)))
+                .and_then(|d| d.parse::<u8>().ok())
+                .or_else(|| {
+                    w.find('=').and_then(|k| {
+                        w.get(k + 1..).and_then(|r| {
+                            let r = r.trim_start();
+                            r.get(..1).and_then(|d| d.parse::<u8>().ok())
+                        })
+                    })
+                })
+                .or_else(|| {
+                    ["score of", "score:", "score"].iter().find_map(|s| {
+                        w.find(s)
+                            .and_then(|k| roman_or_digit(w.get(k + s.len()..).unwrap_or("")))
+                            .map(|(v, _)| v)
+                            .filter(|v| (3..=9).contains(v))
+                    })
+                });
+            let from_total = total.filter(|t| (3..=9).contains(t)).map(|t| match t {
+                3..=5 => 1,
+                6 | 7 => 2,
+                _ => 3,
+            });
+            let stated = occurrences(w, "grade")
+                .find_map(|k| roman_or_digit(w.get(k + 5..).unwrap_or("")))
+                .map(|(v, _)| v)
+                .filter(|v| (1..=3).contains(v));
+            if let Some(v) = from_total.or(stated) {
+                let end = i + w.find(')').map(|e| e + 1).unwrap_or(w.len().min(40));
+                out.push(GradeFinding {
+                    system: GradeSystem::Nottingham,
+                    span: i..end.min(lower.len()),
+                    value: v.to_string(),
+                });
+            }
+        }
+    }
+    // CNS WHO grade.
+    for i in occurrences(&lower, "who grade") {
+        let after = i + "who grade".len();
+        if let Some((v, n)) = roman_or_digit(window(after, 8))
+            && (1..=4).contains(&v)
+        {
+            let before = lower.get(i.saturating_sub(12)..i).unwrap_or("");
+            let system = if before.contains("isup") {
+                GradeSystem::IsupFuhrman
+            } else {
+                GradeSystem::WhoCns
+            };
+            out.push(GradeFinding {
+                system,
+                span: i..after + n,
+                value: v.to_string(),
+            });
+        }
+    }
+    for key in ["isup grade", "fuhrman grade", "fuhrman nuclear grade", "isup nucleolar grade"] {
+        for i in occurrences(&lower, key) {
+            let after = i + key.len();
+            if let Some((v, n)) = roman_or_digit(window(after, 8))
+                && (1..=4).contains(&v)
+            {
+                out.push(GradeFinding {
+                    system: GradeSystem::IsupFuhrman,
+                    span: i..after + n,
+                    value: v.to_string(),
+                });
+            }
+        }
+    }
+    // Low / intermediate / high grade, and nuclear grade.
+    for (word, v) in [("low", "L"), ("intermediate", "M"), ("high", "H")] {
+        for i in occurrences(&lower, word) {
+            let rest = lower.get(i + word.len()..).unwrap_or("");
+            let rest_trim = rest.trim_start_matches([' ', '-']);
+            let skipped = rest.len() - rest_trim.len();
+            for tail in ["nuclear grade", "grade"] {
+                if rest_trim.starts_with(tail) && skipped <= 2 {
+                    out.push(GradeFinding {
+                        system: GradeSystem::LowHigh,
+                        span: i..i + word.len() + skipped + tail.len(),
+                        value: v.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    for i in occurrences(&lower, "nuclear grade") {
+        let after = i + "nuclear grade".len();
+        if let Some((v, n)) = roman_or_digit(window(after, 6))
+            && (1..=3).contains(&v)
+        {
+            out.push(GradeFinding {
+                system: GradeSystem::LowHigh,
+                span: i..after + n,
+                value: ["L", "M", "H"].get(usize::from(v - 1)).unwrap_or(&"M").to_string(),
+            });
+        }
+    }
+    // Differentiation.
+    for (phrase, v) in [
+        ("well differentiated", "1"),
+        ("well-differentiated", "1"),
+        ("moderately differentiated", "2"),
+        ("moderately-differentiated", "2"),
+        ("poorly differentiated", "3"),
+        ("poorly-differentiated", "3"),
+        ("undifferentiated", "4"),
+        ("g1", "1"),
+        ("g2", "2"),
+        ("g3", "3"),
+        ("g4", "4"),
+    ] {
+        for i in occurrences(&lower, phrase) {
+            out.push(GradeFinding {
+                system: GradeSystem::Differentiation,
+                span: i..i + phrase.len(),
+                value: v.to_string(),
+            });
+        }
+    }
+    out.sort_by_key(|f| f.span.start);
+    out
+}
+
+/// Which systems code grade for a site (most specific first); `None` when grade does not apply.
+pub(crate) fn systems_for(site: Option<&str>, histology: Option<u32>, behavior: Option<char>) -> Vec<GradeSystem> {
+    use GradeSystem::*;
+    if histology.is_some_and(|h| (9590..=9993).contains(&h)) {
+        return Vec::new();
+    }
+    let site = site.unwrap_or("");
+    let in_range = |lo: &str, hi: &str| site.len() == 4 && site >= lo && site <= hi;
+    if in_range("C500", "C509") {
+        if behavior == Some('2') {
+            return vec![LowHigh, Nottingham, Differentiation];
+        }
+        return vec![Nottingham, Differentiation];
+    }
+    if site == "C619" {
+        return vec![GleasonGradeGroup];
+    }
+    if in_range("C700", "C729") || in_range("C751", "C753") {
+        return vec![WhoCns];
+    }
+    if site == "C649" {
+        return vec![IsupFuhrman, Differentiation];
+    }
+    if in_range("C659", "C689") {
+        return vec![LowHigh, Differentiation];
+    }
+    vec![Differentiation]
+}
+
+/// The NAACCR code a finding gives for its system ("L"/"M"/"H" only where the site uses them).
+pub(crate) fn code_for(f: &GradeFinding, site: Option<&str>) -> Option<String> {
+    match f.system {
+        GradeSystem::LowHigh => {
+            let urinary = site.is_some_and(|s| s.len() == 4 && ("C659"..="C689").contains(&s));
+            if urinary {
+                // Urothelial grade has no "intermediate".
+                (f.value != "M").then(|| f.value.clone())
+            } else {
+                Some(f.value.clone())
+            }
+        }
+        _ => Some(f.value.clone()),
+    }
+}
+
+/// Rank for "worst grade wins" (higher is worse).
+pub(crate) fn severity(value: &str) -> u8 {
+    match value {
+        "L" => 1,
+        "M" => 2,
+        "H" => 3,
+        v => v.parse().unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(text: &str, system: GradeSystem) -> Option<String> {
+        find_grades(text)
+            .into_iter()
+            .filter(|f| f.system == system)
+            .max_by_key(|f| severity(&f.value))
+            .map(|f| f.value)
+    }
+
+    #[test]
+    fn nottingham_score_maps_to_grade() {
+        use GradeSystem::Nottingham;
+        assert_eq!(first("NOTTINGHAM GRADE 2 (3+2+1=6/9)", Nottingham).as_deref(), Some("2"));
+        assert_eq!(first("Nottingham score 8", Nottingham).as_deref(), Some("3"));
+        assert_eq!(first("Nottingham histologic grade: 1 (score 5)", Nottingham).as_deref(), Some("1"));
+        assert_eq!(first("Nottingham grade III", Nottingham).as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn gleason_gives_grade_group() {
+        use GradeSystem::GleasonGradeGroup;
+        assert_eq!(first("Gleason score 3 + 4 = 7", GleasonGradeGroup).as_deref(), Some("2"));
+        assert_eq!(first("Gleason score 4+3=7", GleasonGradeGroup).as_deref(), Some("3"));
+        assert_eq!(first("Gleason 4+5=9, Grade Group 5", GleasonGradeGroup).as_deref(), Some("5"));
+        assert_eq!(first("(Grade group 1)", GleasonGradeGroup).as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn who_isup_differentiation_and_low_high() {
+        assert_eq!(first("Meningioma, CNS WHO grade 1", GradeSystem::WhoCns).as_deref(), Some("1"));
+        assert_eq!(first("WHO grade II", GradeSystem::WhoCns).as_deref(), Some("2"));
+        assert_eq!(first("WHO/ISUP grade 3", GradeSystem::IsupFuhrman).as_deref(), Some("3"));
+        assert_eq!(
+            first("well to moderately differentiated", GradeSystem::Differentiation).as_deref(),
+            Some("2")
+        );
+        assert_eq!(first("Poorly differentiated", GradeSystem::Differentiation).as_deref(), Some("3"));
+        assert_eq!(first("HIGH-GRADE papillary urothelial", GradeSystem::LowHigh).as_deref(), Some("H"));
+        assert_eq!(first("nuclear grade 2", GradeSystem::LowHigh).as_deref(), Some("M"));
+    }
+}

@@ -1,0 +1,106 @@
+//! A headless Chromium driven through the Debian chromedriver (fantoccini, plain HTTP).
+//! Without chromedriver the browser tests are skipped with a message, except under CI
+//! (`CI` or `REGISTRAR_REQUIRE_BROWSER` set), where a missing browser fails the run.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate.display().to_string());
+            }
+        }
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Starts chromedriver + headless Chromium, or returns None (skip) when they are not installed.
+pub async fn start() -> Option<Browser> {
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("REGISTRAR_REQUIRE_BROWSER").is_some();
+    let driver_path = find_program(&["chromedriver"]);
+    let chrome = std::env::var("CHROME_BIN")
+        .ok()
+        .or_else(|| find_program(&["chromium", "chromium-browser", "google-chrome"]));
+    let (Some(driver_path), Some(chrome)) = (driver_path, chrome) else {
+        assert!(
+            !required,
+            "chromium and chromedriver are required here: apt-get install -y chromium chromium-driver"
+        );
+        eprintln!(
+            "SKIPPED browser test: chromium/chromedriver not installed (apt-get install -y chromium chromium-driver)"
+        );
+        return None;
+    };
+    let port = free_port();
+    let driver = Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = std::env::temp_dir().join(format!("registrar-chrome-{port}"));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chrome,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--window-size=960,1000", format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last_error = String::new();
+    for _ in 0..50 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Some(Browser { client, driver }),
+            Err(e) => {
+                last_error = e.to_string();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not start a browser session: {last_error}");
+}
+
+impl Browser {
+    /// Saves a screenshot under target/ (for a failing test's report).
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join(format!("{name}.png"));
+            let _ = std::fs::write(path, png);
+        }
+    }
+}
