@@ -189,13 +189,13 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<Option<String>, String> 
             })?,
         FieldKind::Code | FieldKind::Text => typed.to_string(),
     };
-    if let Some(list) = codes::code_list(spec.naaccr_id) {
-        if !list.is_valid(&value) {
-            return Err(format!(
-                "{}: '{value}' is not a code of {}.",
-                spec.label, list.name
-            ));
-        }
+    if let Some(list) = codes::code_list(spec.naaccr_id)
+        && !list.is_valid(&value)
+    {
+        return Err(format!(
+            "{}: '{value}' is not a code of {}.",
+            spec.label, list.name
+        ));
     }
     check_item_value(spec.naaccr_id, &value).map_err(|e| format!("{}: {e}", spec.label))?;
     Ok(Some(value))

@@ -627,7 +627,11 @@ pub fn next_request(
     }
     match last_sent_on {
         Some(last) if requests_sent > 0 => {
-            let next = last + TimeDelta::days(i64::from(rules.second_request_after_days));
+            let next = last
+                .checked_add_days(chrono::Days::new(u64::from(
+                    rules.second_request_after_days,
+                )))
+                .unwrap_or(NaiveDate::MAX);
             if today < next {
                 RequestDecision::Wait { until: next }
             } else {

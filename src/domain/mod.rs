@@ -4,9 +4,12 @@
 pub mod codes;
 pub mod date;
 pub mod demo;
-
+pub mod edits;
 pub mod fields;
 pub mod followup;
+pub mod hl7;
 pub mod icdo3;
 pub mod naaccr;
 pub mod names;
+pub mod sequence;
+pub mod staging;

@@ -188,10 +188,10 @@ impl Tumor {
                 items.insert((*id).to_string(), v);
             }
         }
-        if !items.contains_key("medicalRecordNumber") {
-            if let Some(mrn) = &patient.medical_record_number {
-                items.insert("medicalRecordNumber".into(), mrn.clone());
-            }
+        if !items.contains_key("medicalRecordNumber")
+            && let Some(mrn) = &patient.medical_record_number
+        {
+            items.insert("medicalRecordNumber".into(), mrn.clone());
         }
         items
     }

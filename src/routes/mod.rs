@@ -161,10 +161,10 @@ pub fn shown(naaccr_id: &str, value: Option<&str>) -> String {
             value.get(value.len().saturating_sub(4)..).unwrap_or("")
         );
     }
-    if let Ok(date) = crate::domain::date::PartialDate::parse(value) {
-        if crate::domain::fields::is_date_item(naaccr_id) {
-            return date.display_iso();
-        }
+    if crate::domain::fields::is_date_item(naaccr_id)
+        && let Ok(date) = crate::domain::date::PartialDate::parse(value)
+    {
+        return date.display_iso();
     }
     match describe(naaccr_id, value) {
         Some(d) => format!("{value} – {d}"),

@@ -14,6 +14,9 @@ use crate::models::tumor::{self, Tumor};
 /// Validated values of a form, by NAACCR item.
 pub type ItemValues = Vec<(&'static str, Option<String>)>;
 
+/// A NAACCR item and its new value (`None` clears it).
+pub type ItemChange = (String, Option<String>);
+
 /// Messages of a form that did not validate, by NAACCR item.
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
@@ -280,8 +283,8 @@ pub fn set_items(
     actor: &Actor,
     scope: &Scope,
     patient_id: i64,
-    patient_items: &[(String, Option<String>)],
-    tumor_items: Option<(i64, &[(String, Option<String>)])>,
+    patient_items: &[ItemChange],
+    tumor_items: Option<(i64, &[ItemChange])>,
 ) -> Result<(), AppError> {
     for (id, value) in patient_items
         .iter()

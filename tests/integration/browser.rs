@@ -9,10 +9,10 @@ use crate::common::{browser, patient_fields, spawn_app};
 
 async fn wait_for_text(c: &fantoccini::Client, css: &str, text: &str) -> bool {
     for _ in 0..50 {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if e.text().await.map(|t| t.contains(text)).unwrap_or(false) {
-                return true;
-            }
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && e.text().await.map(|t| t.contains(text)).unwrap_or(false)
+        {
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -19,7 +19,7 @@ pub enum NaaccrOutput {
     /// Uncompressed file.
     Plain(BufWriter<File>),
     /// Gzip-compressed file.
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// Creates (truncates) `path` for writing; gzip when the name ends in `.gz`.
@@ -30,7 +30,7 @@ pub fn create_output(path: &Path) -> io::Result<NaaccrOutput> {
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
     Ok(if gzip {
-        NaaccrOutput::Gzip(GzEncoder::new(file, Compression::default()))
+        NaaccrOutput::Gzip(Box::new(GzEncoder::new(file, Compression::default())))
     } else {
         NaaccrOutput::Plain(file)
     })

@@ -60,12 +60,15 @@ fn create_pg_database(_admin_url: &str) -> (String, String) {
 #[cfg(feature = "postgres")]
 fn drop_pg_database(admin_url: &str, name: &str) {
     use diesel::{Connection, RunQueryDsl};
-    if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-        if let Err(e) = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-        {
-            eprintln!("could not drop test database {name}: {e}");
-        }
+    let dropped = diesel::PgConnection::establish(admin_url)
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = dropped {
+        eprintln!("could not drop test database {name}: {e}");
     }
 }
 
