@@ -42,6 +42,12 @@ pub fn load(
                 .map(|(i, p)| {
                     let mut row = Patient::blank(facility_id);
                     row.set_items(p.items.iter().map(|(k, v)| (*k, Some(v.clone()))));
+                    // NAACCR carries the MRN on each tumor; the patient keeps it (searchable).
+                    row.medical_record_number = p
+                        .tumors
+                        .first()
+                        .and_then(|t| t.get("medicalRecordNumber"))
+                        .cloned();
                     row.patient_id_number = format!("{:08}", first_number + *i as u64);
                     row
                 })
@@ -53,7 +59,16 @@ pub fn load(
                 .flat_map(|((_, p), id)| {
                     p.tumors.iter().enumerate().map(move |(n, items)| {
                         let mut row = Tumor::blank(*id, format!("{:02}", n + 1));
-                        row.set_items(items.iter().map(|(k, v)| (*k, Some(v.clone()))));
+                        let patient_mrn =
+                            p.tumors.first().and_then(|t| t.get("medicalRecordNumber"));
+                        row.set_items(
+                            items
+                                .iter()
+                                .filter(|(k, v)| {
+                                    **k != "medicalRecordNumber" || Some(*v) != patient_mrn
+                                })
+                                .map(|(k, v)| (*k, Some(v.clone()))),
+                        );
                         row
                     })
                 })

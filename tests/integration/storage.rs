@@ -173,6 +173,23 @@ async fn demo_data_is_deterministic_and_searchable() {
         .unwrap();
     assert_eq!(Some(first.name_last.as_str()), expected.item("nameLast"));
     assert_eq!(first.date_of_birth.as_deref(), expected.item("dateOfBirth"));
+    // The MRN, a tumor-level NAACCR item, is kept on the patient where it is searched.
+    assert_eq!(
+        first.medical_record_number.as_deref(),
+        expected.tumors[0]
+            .get("medicalRecordNumber")
+            .map(String::as_str)
+    );
+    let by_mrn = patient::PatientSearch {
+        mrn: first.medical_record_number.clone().unwrap(),
+        ..Default::default()
+    };
+    assert_eq!(
+        patient::search(&mut conn, &Scope::All, &by_mrn, 10)
+            .unwrap()
+            .len(),
+        1
+    );
     // A second load continues the patient numbers instead of colliding.
     let more = registrar::services::demo::load(&mut conn, facility, 10, 43, today, |_| {}).unwrap();
     assert_eq!(more.patients, 10);
