@@ -65,5 +65,6 @@ request = function()
 end
 LUA
 echo "== wrk: $CONNECTIONS connections, ${SECONDS_RUN}s"
+if [ -n "${SINGLE:-}" ]; then wrk -t1 -c1 -d5s --latency -H "Cookie: registrar_session=$COOKIE" -s search.lua http://127.0.0.1:18181 | grep -A5 "Latency Distribution"; fi
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -H "Cookie: registrar_session=$COOKIE" -s search.lua http://127.0.0.1:18181
 echo "RSS after load: $(ps -o rss= -p $SERVER) KB"

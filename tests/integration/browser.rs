@@ -102,3 +102,76 @@ async fn a_registrar_finds_a_patient_and_edits_a_field_with_the_keyboard_alone()
     .unwrap();
     assert_eq!(stored.name_first.as_deref(), Some("Kimberly"));
 }
+
+#[tokio::test]
+async fn an_idle_sign_out_warns_first_and_keeps_what_was_typed() {
+    let app = crate::common::spawn_app_with(|s| s.session_idle_seconds = 8).await;
+    let admin = app.admin_client().await;
+    let f = app.facility("0000000001");
+    let id = app
+        .create_patient(&admin, f, &patient_fields("Idle", "Ivy"))
+        .await;
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    let result = async {
+        c.goto(&app.url("/login")).await?;
+        c.find(Locator::Id("email"))
+            .await?
+            .send_keys(&app.admin_email)
+            .await?;
+        let pw = c.find(Locator::Id("password")).await?;
+        pw.send_keys(&app.admin_password).await?;
+        pw.send_keys(&Key::Enter.to_string()).await?;
+        assert!(wait_for_text(c, "h1", "Worklist").await);
+        c.goto(&app.url(&format!("/patients/{id}/edit"))).await?;
+        let city = c.find(Locator::Id("f-addrCurrentCity")).await?;
+        city.send_keys("Typed Before Timeout").await?;
+        // The warning appears before the sign-out...
+        let mut warned = false;
+        for _ in 0..60 {
+            if c.find(Locator::Id("idle-warning"))
+                .await?
+                .is_displayed()
+                .await?
+            {
+                warned = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(warned, "the idle warning is shown");
+        // ...then the session ends and the sign-in page says why.
+        assert!(
+            wait_for_text(c, "main", "Your session ended").await || {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                wait_for_text(c, "main", "Your session ended").await
+            }
+        );
+        c.find(Locator::Id("email"))
+            .await?
+            .send_keys(&app.admin_email)
+            .await?;
+        let pw = c.find(Locator::Id("password")).await?;
+        pw.send_keys(&app.admin_password).await?;
+        pw.send_keys(&Key::Enter.to_string()).await?;
+        // Back on the form, with the typed value restored from the browser's draft.
+        assert!(
+            wait_for_text(c, "main", "Restored 1 unsaved entry").await,
+            "draft restored"
+        );
+        let value = c
+            .find(Locator::Id("f-addrCurrentCity"))
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(value.as_deref(), Some("Typed Before Timeout"));
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        b.screenshot("browser-idle-draft").await;
+    }
+    result.expect("browser steps");
+}
