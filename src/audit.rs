@@ -170,6 +170,12 @@ struct NewAuditRow<'a> {
     detail: Option<&'a str>,
 }
 
+/// Writes one event in a transaction of its own: for events that go with no change (reads,
+/// searches, refusals, sign-outs, exports).
+pub fn record_now(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> QueryResult<()> {
+    crate::db::write_tx(conn, |conn| record(conn, actor, event))
+}
+
 /// Writes one event. Call it inside the transaction of the change it records.
 pub fn record(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> QueryResult<()> {
     let changes = if event.changes.is_empty() {

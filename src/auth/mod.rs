@@ -264,7 +264,7 @@ pub async fn record_denial(
     let detail = format!("{} {} ({what})", req.method(), req.path());
     web::block(move || -> Result<(), AppError> {
         let mut conn = state.pool.get()?;
-        audit::record(
+        audit::record_now(
             &mut conn,
             &actor,
             &AuditEvent::new(Action::Denied, "route").detail(detail),

@@ -179,8 +179,51 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
         .build(DbManager { url: url.clone() })?)
 }
 
+/// SQLite has one writer at a time. Writers of this process queue on this lock instead of meeting
+/// SQLITE_BUSY, whose busy handler sleeps in steps of up to 100 ms (the tail latency under load).
+/// Other processes (a CLI import beside the server) still wait through `busy_timeout`.
+#[cfg(feature = "sqlite")]
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[cfg(feature = "sqlite")]
+thread_local! {
+    /// How many `write_tx` calls this thread is inside (a nested call must not lock again).
+    static WRITE_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Holds the process's SQLite writer lock for the outermost `write_tx` of a thread.
+#[cfg(feature = "sqlite")]
+struct WriterTurn {
+    _guard: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+#[cfg(feature = "sqlite")]
+impl WriterTurn {
+    fn take() -> WriterTurn {
+        let depth = WRITE_DEPTH.with(|d| {
+            let v = d.get();
+            d.set(v + 1);
+            v
+        });
+        let guard = (depth == 0).then(|| {
+            SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
+        WriterTurn { _guard: guard }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        WRITE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// Runs `work` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write unit
-/// takes the write lock up front instead of failing with SQLITE_BUSY when it upgrades.
+/// takes the write lock up front instead of failing with SQLITE_BUSY when it upgrades; writers of
+/// this process take turns on an in-process lock first.
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     work: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -191,6 +234,7 @@ where
     match conn {
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => {
+            let _turn = WriterTurn::take();
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match work(conn) {
                 Ok(value) => {

@@ -608,7 +608,7 @@ async fn audit_csv(
     tokio::task::spawn_blocking(move || {
         let result = (|| -> Result<(), AppError> {
             let mut conn = pool.get()?;
-            audit::record(
+            audit::record_now(
                 &mut conn,
                 &actor,
                 &AuditEvent::new(Action::Export, "audit").detail(filter_query(&filter)),

@@ -13,6 +13,7 @@ use crate::auth::password::verify_password;
 use crate::auth::{
     CurrentUser, SESSION_CSRF, SESSION_SEEN, SESSION_USER, csrf, session_csrf_token,
 };
+use crate::db::write_tx;
 use crate::error::AppError;
 use crate::models::user;
 use crate::startup::AppState;
@@ -87,59 +88,91 @@ async fn login(
     } = form.into_inner();
     let settings = state.settings.clone();
     let typed_email = email.clone();
+    let lookup = email.clone();
+    let account = db(&state, move |conn| Ok(user::find_by_email(conn, &lookup)?)).await?;
+    // The password is checked outside any transaction: argon2 takes tens of milliseconds.
+    let password_ok = match &account {
+        Some(a) if !a.disabled => {
+            let hash = a.password_hash.clone();
+            web::block(move || verify_password(&password, &hash)).await?
+        }
+        _ => false,
+    };
     let outcome = db(&state, move |conn| {
-        let wrong = || Outcome::Refused("E-mail or password is wrong.".into());
-        let Some(account) = user::find_by_email(conn, &email)? else {
-            audit::record(
-                conn,
-                &Actor::system("sign-in"),
-                &AuditEvent::new(Action::SignInFailed, "user").detail("unknown e-mail"),
-            )?;
-            return Ok(wrong());
-        };
-        let actor = Actor::user(account.id, &account.email);
-        let now = crate::models::now();
-        if let Some(until) = account.locked_until.filter(|u| *u > now) {
-            audit::record(
-                conn,
-                &actor,
-                &AuditEvent::new(Action::SignInFailed, "user").id(account.id).detail("account locked"),
-            )?;
-            return Ok(Outcome::Refused(format!(
-                "This account is locked after {} failed sign-ins until {} UTC. Wait, or ask an administrator to reset the password.",
-                settings.login_max_failures,
-                until.format("%H:%M")
-            )));
-        }
-        if account.disabled {
-            audit::record(
-                conn,
-                &actor,
-                &AuditEvent::new(Action::SignInFailed, "user").id(account.id).detail("account disabled"),
-            )?;
-            return Ok(wrong());
-        }
-        if !verify_password(&password, &account.password_hash) {
-            let lockout = chrono::Duration::minutes(i64::from(settings.login_lockout_minutes));
-            let locked = user::record_failed_login(conn, &account, settings.login_max_failures, lockout)?;
-            let event = if locked {
-                AuditEvent::new(Action::AccountLocked, "user").id(account.id).detail("too many failed sign-ins")
-            } else {
-                AuditEvent::new(Action::SignInFailed, "user").id(account.id).detail("wrong password")
+        write_tx(conn, |conn| {
+            let wrong = || Outcome::Refused("E-mail or password is wrong.".into());
+            let Some(account) = account else {
+                audit::record(
+                    conn,
+                    &Actor::system("sign-in"),
+                    &AuditEvent::new(Action::SignInFailed, "user").detail("unknown e-mail"),
+                )?;
+                return Ok(wrong());
             };
-            audit::record(conn, &actor, &event)?;
-            return Ok(if locked {
-                Outcome::Refused(format!(
-                    "Too many failed sign-ins: the account is locked for {} minutes.",
-                    settings.login_lockout_minutes
-                ))
-            } else {
-                wrong()
-            });
-        }
-        user::record_successful_login(conn, account.id)?;
-        audit::record(conn, &actor, &AuditEvent::new(Action::SignIn, "user").id(account.id))?;
-        Ok(Outcome::SignedIn(account.id))
+            let actor = Actor::user(account.id, &account.email);
+            let now = crate::models::now();
+            if let Some(until) = account.locked_until.filter(|u| *u > now) {
+                audit::record(
+                    conn,
+                    &actor,
+                    &AuditEvent::new(Action::SignInFailed, "user")
+                        .id(account.id)
+                        .detail("account locked"),
+                )?;
+                return Ok(Outcome::Refused(format!(
+                    "This account is locked after {} failed sign-ins until {} UTC. Wait, or ask an \
+                     administrator to reset the password.",
+                    settings.login_max_failures,
+                    until.format("%H:%M")
+                )));
+            }
+            if account.disabled {
+                audit::record(
+                    conn,
+                    &actor,
+                    &AuditEvent::new(Action::SignInFailed, "user")
+                        .id(account.id)
+                        .detail("account disabled"),
+                )?;
+                return Ok(wrong());
+            }
+            if !password_ok {
+                // Count from the stored row: concurrent failures must all count.
+                let current = user::find(conn, account.id)?.unwrap_or(account);
+                let lockout = chrono::Duration::minutes(i64::from(settings.login_lockout_minutes));
+                let locked = user::record_failed_login(
+                    conn,
+                    &current,
+                    settings.login_max_failures,
+                    lockout,
+                )?;
+                let event = if locked {
+                    AuditEvent::new(Action::AccountLocked, "user")
+                        .id(current.id)
+                        .detail("too many failed sign-ins")
+                } else {
+                    AuditEvent::new(Action::SignInFailed, "user")
+                        .id(current.id)
+                        .detail("wrong password")
+                };
+                audit::record(conn, &actor, &event)?;
+                return Ok(if locked {
+                    Outcome::Refused(format!(
+                        "Too many failed sign-ins: the account is locked for {} minutes.",
+                        settings.login_lockout_minutes
+                    ))
+                } else {
+                    wrong()
+                });
+            }
+            user::record_successful_login(conn, account.id)?;
+            audit::record(
+                conn,
+                &actor,
+                &AuditEvent::new(Action::SignIn, "user").id(account.id),
+            )?;
+            Ok::<_, AppError>(Outcome::SignedIn(account.id))
+        })
     })
     .await?;
     match outcome {
@@ -175,7 +208,7 @@ async fn logout(
     if let Some(user) = user {
         let actor = user.actor();
         db(&state, move |conn| {
-            audit::record(
+            audit::record_now(
                 conn,
                 &actor,
                 &AuditEvent::new(Action::SignOut, "user").id(actor.user_id.unwrap_or(0)),

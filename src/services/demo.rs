@@ -83,7 +83,7 @@ pub fn load(
         load.tumors += stored.tumors;
         progress(load.patients);
     }
-    audit::record(
+    audit::record_now(
         conn,
         &Actor::system("demo"),
         &AuditEvent::new(Action::Import, "patient")

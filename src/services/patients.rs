@@ -358,7 +358,7 @@ pub fn search_patients(
     .filter(|(_, v)| !v.trim().is_empty())
     .map(|(k, _)| *k)
     .collect();
-    audit::record(
+    audit::record_now(
         conn,
         actor,
         &AuditEvent::new(Action::Search, "patient").detail(format!(
