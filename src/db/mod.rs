@@ -234,6 +234,13 @@ where
     match conn {
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => {
+            // Inside a transaction already (a service calling another): a savepoint.
+            let nested = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_some();
+            if nested {
+                return conn.transaction(work);
+            }
             let _turn = WriterTurn::take();
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match work(conn) {
@@ -263,5 +270,38 @@ pub fn backend_of(conn: &DbConn) -> &'static str {
         DbConn::Sqlite(_) => "sqlite",
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => "postgres",
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_write_transactions_become_savepoints_and_roll_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url =
+            DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+        let mut conn = url.connect().unwrap();
+        conn.batch_execute("CREATE TABLE t (v INTEGER)").unwrap();
+        let outcome: Result<(), diesel::result::Error> = write_tx(&mut conn, |conn| {
+            conn.batch_execute("INSERT INTO t VALUES (1)")?;
+            let inner: Result<(), diesel::result::Error> = write_tx(conn, |conn| {
+                conn.batch_execute("INSERT INTO t VALUES (2)")?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            write_tx(conn, |conn| conn.batch_execute("INSERT INTO t VALUES (3)"))
+        });
+        outcome.unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            v: i32,
+        }
+        let rows: Vec<Row> = diesel::sql_query("SELECT v FROM t ORDER BY v")
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(rows.iter().map(|r| r.v).collect::<Vec<_>>(), vec![1, 3]);
     }
 }
