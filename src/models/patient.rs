@@ -10,9 +10,10 @@ use crate::db::DbConn;
 use crate::db::schema::{facilities, patients};
 use crate::domain::names::search_key;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset, Insertable)]
 #[diesel(table_name = patients, treat_none_as_null = true)]
 pub struct Patient {
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub facility_id: i64,
     pub patient_id_number: String,
@@ -207,29 +208,6 @@ pub fn next_patient_id_number(conn: &mut DbConn, facility_id: i64) -> QueryResul
     Ok(format!("{:08}", last + 1))
 }
 
-/// Values for a new patient row; the columns are filled through the record view.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = patients)]
-pub struct NewPatient {
-    pub facility_id: i64,
-    pub patient_id_number: String,
-    pub medical_record_number: Option<String>,
-    pub name_last: String,
-    pub name_first: Option<String>,
-    pub name_middle: Option<String>,
-    pub name_last_key: String,
-    pub name_first_key: String,
-    pub date_of_birth: Option<String>,
-    pub sex: Option<String>,
-    pub social_security_number: Option<String>,
-    pub ssn_last4: Option<String>,
-    pub vital_status: Option<String>,
-    pub date_of_last_contact: Option<String>,
-    pub items: String,
-    pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
-}
-
 impl Patient {
     /// An empty patient of a facility, not yet saved (id 0).
     pub fn blank(facility_id: i64) -> Patient {
@@ -277,28 +255,6 @@ impl Patient {
             .and_then(|s| s.get(s.len() - 4..))
             .map(str::to_string);
     }
-
-    fn as_new(&self) -> NewPatient {
-        NewPatient {
-            facility_id: self.facility_id,
-            patient_id_number: self.patient_id_number.clone(),
-            medical_record_number: self.medical_record_number.clone(),
-            name_last: self.name_last.clone(),
-            name_first: self.name_first.clone(),
-            name_middle: self.name_middle.clone(),
-            name_last_key: self.name_last_key.clone(),
-            name_first_key: self.name_first_key.clone(),
-            date_of_birth: self.date_of_birth.clone(),
-            sex: self.sex.clone(),
-            social_security_number: self.social_security_number.clone(),
-            ssn_last4: self.ssn_last4.clone(),
-            vital_status: self.vital_status.clone(),
-            date_of_last_contact: self.date_of_last_contact.clone(),
-            items: self.items.clone(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
 }
 
 /// Inserts a patient built with the record view; returns the saved row.
@@ -315,13 +271,10 @@ pub fn insert(conn: &mut DbConn, patient: &mut Patient) -> QueryResult<Patient> 
 pub fn insert_many(conn: &mut DbConn, rows: &mut [Patient]) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks_mut(500) {
-        let values: Vec<NewPatient> = chunk
-            .iter_mut()
-            .map(|p| {
-                p.refresh_keys();
-                p.as_new()
-            })
-            .collect();
+        for p in chunk.iter_mut() {
+            p.refresh_keys();
+        }
+        let values: &[Patient] = chunk;
         // Multi-row inserts are backend-specific in diesel: one arm per backend, same statement.
         let mut chunk_ids: Vec<i64> = match conn {
             #[cfg(feature = "sqlite")]

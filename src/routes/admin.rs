@@ -306,16 +306,26 @@ async fn edit_user(
         Ok((account, user::facility_ids(conn, id)?))
     })
     .await?;
-    let mut page = blank_form(&state, &admin);
+    account_form(&state, &admin, account, checked).await
+}
+
+/// The form of an existing account.
+async fn account_form(
+    state: &web::Data<AppState>,
+    admin: &Authorized<Administer>,
+    account: user::User,
+    facilities: Vec<i64>,
+) -> Result<UserForm, AppError> {
+    let mut page = blank_form(state, admin);
     page.heading = format!("User {}", account.name);
-    page.action = format!("/admin/users/{id}");
+    page.action = format!("/admin/users/{}", account.id);
     page.is_new = false;
     page.email = account.email;
     page.name = account.name;
     page.role = account.role;
     page.sees_all = account.sees_all_facilities;
     page.disabled = account.disabled;
-    page.facilities = facility_choices(&state, checked).await?;
+    page.facilities = facility_choices(state, facilities).await?;
     Ok(page)
 }
 
@@ -420,18 +430,9 @@ async fn reset_password(
         })
     })
     .await?;
-    let mut page = blank_form(&state, &admin);
-    page.heading = format!("User {}", account.name);
-    page.action = format!("/admin/users/{id}");
-    page.is_new = false;
-    page.email = account.email;
-    page.name = account.name;
-    page.role = account.role;
-    page.sees_all = account.sees_all_facilities;
-    page.disabled = account.disabled;
-    page.new_password = Some(password);
     let checked = db(&state, move |conn| Ok(user::facility_ids(conn, id)?)).await?;
-    page.facilities = facility_choices(&state, checked).await?;
+    let mut page = account_form(&state, &admin, account, checked).await?;
+    page.new_password = Some(password);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::{FormField, Layout, db, see_other, shown};
-use crate::auth::{Authorized, EditPatients, ReadPatients};
+use crate::auth::{Authorized, CurrentUser, EditPatients, ReadPatients};
 use crate::domain::fields::{FieldSpec, PATIENT_FIELDS, TUMOR_FIELDS};
 use crate::error::AppError;
 use crate::models::patient::{PatientSearch, Scope};
@@ -254,6 +254,27 @@ fn form_fields(
         .collect()
 }
 
+/// The form again with what was typed and its messages, for a submission that did not validate.
+fn retyped(
+    user: &CurrentUser,
+    state: &AppState,
+    (heading, action, cancel): (&str, String, String),
+    specs: &[FieldSpec],
+    input: &HashMap<String, String>,
+    errors: FieldErrors,
+) -> RecordForm {
+    RecordForm {
+        layout: Layout::new(user, state),
+        heading: heading.into(),
+        action,
+        cancel,
+        facilities: Vec::new(),
+        facility: 0,
+        fields: form_fields(specs, |id| input.get(id).cloned(), &errors, true),
+        errors: errors.into_iter().collect(),
+    }
+}
+
 fn rejected(page: RecordForm) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::UnprocessableEntity()
         .content_type("text/html; charset=utf-8")
@@ -318,16 +339,13 @@ async fn create(
             .await?;
             Ok(see_other(&format!("/patients/{}?saved=1", saved.id)))
         }
-        Err(errors) => rejected(RecordForm {
-            layout: Layout::new(&user, &state),
-            heading: "New patient".into(),
-            action: "/patients".into(),
-            cancel: "/".into(),
-            facilities,
-            facility: facility_id,
-            fields: form_fields(PATIENT_FIELDS, |id| input.get(id).cloned(), &errors, true),
-            errors: errors.into_iter().collect(),
-        }),
+        Err(errors) => {
+            let place = ("New patient", "/patients".to_string(), "/".to_string());
+            let mut page = retyped(&user, &state, place, PATIENT_FIELDS, &input, errors);
+            page.facilities = facilities;
+            page.facility = facility_id;
+            rejected(page)
+        }
     }
 }
 
@@ -375,21 +393,21 @@ async fn update(
             .await?;
             Ok(see_other(&format!("/patients/{id}?saved=1")))
         }
-        Err(errors) => rejected(RecordForm {
-            layout: Layout::new(&user, &state),
-            heading: "Edit patient".into(),
-            action: format!("/patients/{id}"),
-            cancel: format!("/patients/{id}"),
-            facilities: Vec::new(),
-            facility: 0,
-            fields: form_fields(
+        Err(errors) => {
+            let place = (
+                "Edit patient",
+                format!("/patients/{id}"),
+                format!("/patients/{id}"),
+            );
+            rejected(retyped(
+                &user,
+                &state,
+                place,
                 PATIENT_FIELDS,
-                |item| input.get(item).cloned(),
-                &errors,
-                true,
-            ),
-            errors: errors.into_iter().collect(),
-        }),
+                &input,
+                errors,
+            ))
+        }
     }
 }
 
@@ -432,16 +450,14 @@ async fn create_tumor(
             .await?;
             Ok(see_other(&format!("/patients/{patient_id}?saved=1")))
         }
-        Err(errors) => rejected(RecordForm {
-            layout: Layout::new(&user, &state),
-            heading: "New tumor".into(),
-            action: format!("/patients/{patient_id}/tumors"),
-            cancel: format!("/patients/{patient_id}"),
-            facilities: Vec::new(),
-            facility: 0,
-            fields: form_fields(TUMOR_FIELDS, |item| input.get(item).cloned(), &errors, true),
-            errors: errors.into_iter().collect(),
-        }),
+        Err(errors) => {
+            let place = (
+                "New tumor",
+                format!("/patients/{patient_id}/tumors"),
+                format!("/patients/{patient_id}"),
+            );
+            rejected(retyped(&user, &state, place, TUMOR_FIELDS, &input, errors))
+        }
     }
 }
 
@@ -496,15 +512,9 @@ async fn update_tumor(
                 saved.patient_id
             )))
         }
-        Err(errors) => rejected(RecordForm {
-            layout: Layout::new(&user, &state),
-            heading: "Edit tumor".into(),
-            action: format!("/tumors/{id}"),
-            cancel: "/".into(),
-            facilities: Vec::new(),
-            facility: 0,
-            fields: form_fields(TUMOR_FIELDS, |item| input.get(item).cloned(), &errors, true),
-            errors: errors.into_iter().collect(),
-        }),
+        Err(errors) => {
+            let place = ("Edit tumor", format!("/tumors/{id}"), "/".to_string());
+            rejected(retyped(&user, &state, place, TUMOR_FIELDS, &input, errors))
+        }
     }
 }

@@ -86,6 +86,55 @@ fn changes_of(
         .collect()
 }
 
+/// Applies item values to a patient and, when anything changed, saves it with its audit event.
+fn change_patient<'a>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    patient: &mut Patient,
+    values: impl IntoIterator<Item = (&'a str, Option<String>)>,
+) -> Result<(), AppError> {
+    let before = patient_audit_items(patient);
+    patient.set_items(values);
+    let changes = changes_of(&before, &patient_audit_items(patient));
+    if !changes.is_empty() {
+        patient::save(conn, patient)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "patient")
+                .id(patient.id)
+                .patient(patient.id, patient.facility_id)
+                .changes(changes),
+        )?;
+    }
+    Ok(())
+}
+
+/// Applies item values to a tumor of `patient` and, when anything changed, saves it with its audit event.
+fn change_tumor<'a>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    patient: &Patient,
+    row: &mut Tumor,
+    values: impl IntoIterator<Item = (&'a str, Option<String>)>,
+) -> Result<(), AppError> {
+    let before = row.all_items(patient);
+    row.set_items(values);
+    let changes = changes_of(&before, &row.all_items(patient));
+    if !changes.is_empty() {
+        tumor::save(conn, row)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "tumor")
+                .id(row.id)
+                .patient(patient.id, patient.facility_id)
+                .changes(changes),
+        )?;
+    }
+    Ok(())
+}
+
 /// A patient page: the patient, its tumors and the latest audit events about it.
 pub struct PatientView {
     pub patient: Patient,
@@ -182,20 +231,7 @@ pub fn update_patient(
 ) -> Result<Patient, AppError> {
     write_tx(conn, |conn| {
         let mut patient = patient::find_scoped(conn, scope, id)?.ok_or(AppError::NotFound)?;
-        let before = patient_audit_items(&patient);
-        patient.set_items(values);
-        let changes = changes_of(&before, &patient_audit_items(&patient));
-        if !changes.is_empty() {
-            patient::save(conn, &mut patient)?;
-            audit::record(
-                conn,
-                actor,
-                &AuditEvent::new(Action::Update, "patient")
-                    .id(patient.id)
-                    .patient(patient.id, patient.facility_id)
-                    .changes(changes),
-            )?;
-        }
+        change_patient(conn, actor, &mut patient, values)?;
         Ok(patient)
     })
 }
@@ -258,20 +294,7 @@ pub fn update_tumor(
         let mut row = tumor::find(conn, id)?.ok_or(AppError::NotFound)?;
         let patient =
             patient::find_scoped(conn, scope, row.patient_id)?.ok_or(AppError::NotFound)?;
-        let before = row.all_items(&patient);
-        row.set_items(values);
-        let changes = changes_of(&before, &row.all_items(&patient));
-        if !changes.is_empty() {
-            tumor::save(conn, &mut row)?;
-            audit::record(
-                conn,
-                actor,
-                &AuditEvent::new(Action::Update, "tumor")
-                    .id(row.id)
-                    .patient(patient.id, patient.facility_id)
-                    .changes(changes),
-            )?;
-        }
+        change_tumor(conn, actor, &patient, &mut row, values)?;
         Ok(row)
     })
 }
@@ -302,38 +325,13 @@ pub fn set_items(
     write_tx(conn, |conn| {
         let mut patient =
             patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
-        let before = patient_audit_items(&patient);
-        patient.set_items(patient_values);
-        let changes = changes_of(&before, &patient_audit_items(&patient));
-        if !changes.is_empty() {
-            patient::save(conn, &mut patient)?;
-            audit::record(
-                conn,
-                actor,
-                &AuditEvent::new(Action::Update, "patient")
-                    .id(patient.id)
-                    .patient(patient.id, patient.facility_id)
-                    .changes(changes),
-            )?;
-        }
+        change_patient(conn, actor, &mut patient, patient_values)?;
         if let Some((tumor_id, items)) = tumor_items {
             let mut row = tumor::find(conn, tumor_id)?
                 .filter(|t| t.patient_id == patient.id)
                 .ok_or(AppError::NotFound)?;
-            let before = row.all_items(&patient);
-            row.set_items(items.iter().map(|(k, v)| (k.as_str(), v.clone())));
-            let changes = changes_of(&before, &row.all_items(&patient));
-            if !changes.is_empty() {
-                tumor::save(conn, &mut row)?;
-                audit::record(
-                    conn,
-                    actor,
-                    &AuditEvent::new(Action::Update, "tumor")
-                        .id(row.id)
-                        .patient(patient.id, patient.facility_id)
-                        .changes(changes),
-                )?;
-            }
+            let values = items.iter().map(|(k, v)| (k.as_str(), v.clone()));
+            change_tumor(conn, actor, &patient, &mut row, values)?;
         }
         Ok(())
     })
