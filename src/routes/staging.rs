@@ -608,8 +608,8 @@ fn page(
     typed: Option<&HashMap<String, String>>,
 ) -> StagePage {
     let value = |id: &str| -> Option<String> {
-        match typed {
-            Some(t) => t.get(id).map(|v| v.trim().to_string()),
+        match typed.and_then(|t| t.get(id)) {
+            Some(v) => Some(v.trim().to_string()),
             None => tumor.item(id),
         }
     };
