@@ -120,6 +120,10 @@ pub fn staged_with_other_version(conn: &mut DbConn, version: &str) -> QueryResul
     Ok(n > 0)
 }
 
+pub fn count_stagings(conn: &mut DbConn) -> QueryResult<i64> {
+    tumor_stagings::table.count().get_result(conn)
+}
+
 /// Tumors that carry staging inputs or derived values (the cases a re-derivation covers),
 /// after `after_id`, in id order.
 pub fn staged_tumor_ids(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<i64>> {

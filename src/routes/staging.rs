@@ -308,7 +308,8 @@ fn derived_label(id: &str) -> String {
 
 /// True when a pick-list code is one code (not a range, list or context reference).
 fn single_code(code: &str) -> bool {
-    !code.contains(',') && !code.contains("{{") && !(code.contains('-') && code.len() > 1)
+    let range = code.contains('-') && code.len() > 1;
+    !(code.contains(',') || code.contains("{{") || range)
 }
 
 /// The description of a value from a pick list: its own row, or the row whose range holds it.

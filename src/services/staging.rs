@@ -273,6 +273,9 @@ pub fn read_case(
     })
 }
 
+/// NAACCR items and their new values (`None` clears one).
+pub type ItemValues = Vec<(String, Option<String>)>;
+
 /// Saves entered staging items and the derived values into the tumor, audited old → new, and
 /// records the algorithm version used. `derived` is `None` when no algorithm is installed.
 pub fn save_stage(
@@ -280,8 +283,8 @@ pub fn save_stage(
     actor: &Actor,
     scope: &Scope,
     tumor_id: i64,
-    entered: Vec<(String, Option<String>)>,
-    derived: Option<(&StagingResult, Vec<(String, Option<String>)>)>,
+    entered: ItemValues,
+    derived: Option<(&StagingResult, ItemValues)>,
 ) -> Result<Tumor, AppError> {
     write_tx(conn, |conn| {
         let mut row = tumor::find(conn, tumor_id)?.ok_or(AppError::NotFound)?;
@@ -330,8 +333,14 @@ pub fn save_stage(
 /// stored cases were staged with, and none to that version was started yet. Returns the job.
 pub fn rederivation_needed(conn: &mut DbConn, version: &str) -> anyhow::Result<Option<i64>> {
     write_tx(conn, |conn| -> anyhow::Result<Option<i64>> {
-        if model::rederivation_to_exists(conn, version)?
-            || !model::staged_with_other_version(conn, version)?
+        if model::rederivation_to_exists(conn, version)? {
+            return Ok(None);
+        }
+        let total = model::count_staged_tumors(conn)?;
+        // Cases staged with another version, or cases with staging items never derived here
+        // (imported, entered before an algorithm was installed).
+        if !model::staged_with_other_version(conn, version)?
+            && total <= model::count_stagings(conn)?
         {
             return Ok(None);
         }
@@ -339,7 +348,6 @@ pub fn rederivation_needed(conn: &mut DbConn, version: &str) -> anyhow::Result<O
             .into_iter()
             .find(|row| row.version != version)
             .map(|row| row.version);
-        let total = model::count_staged_tumors(conn)?;
         Ok(Some(model::create_rederivation(
             conn,
             from.as_deref(),
