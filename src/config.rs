@@ -71,6 +71,11 @@ pub struct Settings {
     pub default_facility_name: String,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `registrar=debug`.
     pub log: String,
+    /// A SEER staging algorithm zip to use instead of the installed one (empty: the algorithm
+    /// installed with `registrar staging install`, or none).
+    pub staging_algorithm: String,
+    /// Folder of installed staging algorithms (empty: `data_dir/staging`).
+    pub staging_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -91,6 +96,8 @@ impl Default for Settings {
             default_facility_code: "0000000001".into(),
             default_facility_name: "Main facility".into(),
             log: "info".into(),
+            staging_algorithm: String::new(),
+            staging_dir: PathBuf::new(),
         }
     }
 }
@@ -133,6 +140,8 @@ pub const ENV_VARS: &[&str] = &[
     "REGISTRAR_DEFAULT_FACILITY_CODE",
     "REGISTRAR_DEFAULT_FACILITY_NAME",
     "REGISTRAR_LOG",
+    "REGISTRAR_STAGING_ALGORITHM",
+    "REGISTRAR_STAGING_DIR",
 ];
 
 impl Settings {
@@ -207,6 +216,12 @@ impl Settings {
         if let Some(v) = get("REGISTRAR_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }
+        if let Some(v) = get("REGISTRAR_STAGING_ALGORITHM") {
+            self.staging_algorithm = v;
+        }
+        if let Some(v) = get("REGISTRAR_STAGING_DIR") {
+            self.staging_dir = PathBuf::from(v);
+        }
         if let Some(v) = get("REGISTRAR_SESSION_KEY") {
             self.session_key = Secret::new(v);
         }
@@ -264,6 +279,15 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// Where installed staging algorithms are kept.
+    pub fn staging_dir(&self) -> PathBuf {
+        if self.staging_dir.as_os_str().is_empty() {
+            self.data_dir.join("staging")
+        } else {
+            self.staging_dir.clone()
+        }
     }
 
     pub fn cookie_secure(&self) -> bool {

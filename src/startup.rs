@@ -23,6 +23,8 @@ use crate::services::bootstrap::{FirstAdmin, ensure_first_admin};
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
+    /// The SEER staging algorithm in use (swapped whole on install).
+    pub staging: std::sync::Arc<crate::services::staging::StagingState>,
 }
 
 pub struct Application {
@@ -56,7 +58,13 @@ impl Application {
         let key = session_key(&settings)?;
         let listener = TcpListener::bind((settings.bind_address.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { pool, settings });
+        let staging = std::sync::Arc::new(crate::services::staging::StagingState::default());
+        crate::services::staging::activate(&pool, &settings, &staging)?;
+        let state = web::Data::new(AppState {
+            pool,
+            settings,
+            staging,
+        });
         let server = run(listener, state, key)?;
         Ok(Application {
             port,

@@ -101,10 +101,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staging_algorithms (id) {
+        id -> BigInt,
+        algorithm -> Text,
+        version -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        is_current -> Bool,
+        installed_at -> Timestamp,
+        installed_by -> Text,
+    }
+}
+
+diesel::table! {
+    tumor_stagings (id) {
+        id -> BigInt,
+        tumor_id -> BigInt,
+        algorithm_version -> Text,
+        status -> Text,
+        staged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staging_rederivations (id) {
+        id -> BigInt,
+        from_version -> Nullable<Text>,
+        to_version -> Text,
+        status -> Text,
+        total -> Integer,
+        done -> Integer,
+        changed -> Integer,
+        last_tumor_id -> BigInt,
+        error -> Nullable<Text>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staging_rederivation_changes (id) {
+        id -> BigInt,
+        rederivation_id -> BigInt,
+        tumor_id -> BigInt,
+        patient_id -> BigInt,
+        schema_id -> Nullable<Text>,
+        changes -> Text,
+    }
+}
+
 diesel::joinable!(user_facilities -> users (user_id));
 diesel::joinable!(user_facilities -> facilities (facility_id));
 diesel::joinable!(patients -> facilities (facility_id));
 diesel::joinable!(tumors -> patients (patient_id));
+diesel::joinable!(tumor_stagings -> tumors (tumor_id));
+diesel::joinable!(staging_rederivation_changes -> staging_rederivations (rederivation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
@@ -113,4 +165,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     patients,
     tumors,
     audit_events,
+    staging_algorithms,
+    tumor_stagings,
+    staging_rederivations,
+    staging_rederivation_changes,
 );

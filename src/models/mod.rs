@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod facility;
 pub mod patient;
 pub mod record;
+pub mod staging;
 pub mod tumor;
 pub mod user;
 
