@@ -1,6 +1,7 @@
 //! The route table and what every page shares (the layout, the form field view, the DB runner).
 //! Handlers are thin: extract → service → template or redirect.
 
+pub mod abstracting;
 pub mod admin;
 pub mod auth;
 pub mod patients;
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(worklist::configure)
         .configure(patients::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(abstracting::configure);
 }
 
 async fn health() -> HttpResponse {

@@ -55,7 +55,7 @@ fn audited_value(naaccr_id: &str, value: Option<String>) -> Option<String> {
 }
 
 /// A patient's items as the audit trail compares them (with the Medical Record Number column).
-fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
+pub(crate) fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
     let mut items = patient.all_items();
     if let Some(mrn) = &patient.medical_record_number {
         items.insert("medicalRecordNumber".into(), mrn.clone());
@@ -63,7 +63,7 @@ fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
     items
 }
 
-fn changes_of(
+pub(crate) fn changes_of(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Vec<FieldChange> {
@@ -243,7 +243,8 @@ pub fn create_tumor(
                 .patient(patient.id, patient.facility_id)
                 .changes(changes),
         )?;
-        Ok(saved)
+        crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
+        Ok(tumor::find(conn, saved.id)?.unwrap_or(saved))
     })
 }
 
@@ -271,6 +272,7 @@ pub fn update_tumor(
                     .patient(patient.id, patient.facility_id)
                     .changes(changes),
             )?;
+            crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
         }
         Ok(row)
     })
@@ -333,6 +335,7 @@ pub fn set_items(
                         .patient(patient.id, patient.facility_id)
                         .changes(changes),
                 )?;
+                crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
             }
         }
         Ok(())
