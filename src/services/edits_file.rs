@@ -36,3 +36,43 @@ pub fn run(
     }
     Ok(summary)
 }
+
+/// Writes `patients` synthetic patients of `domain::demo` as a NAACCR XML v26 incidence file
+/// (record type I): the input of the edits benchmark. Returns (patients, tumors) written.
+pub fn write_demo_file(
+    path: &Path,
+    patients: usize,
+    seed: u64,
+    today: NaiveDate,
+) -> anyhow::Result<(usize, usize)> {
+    use crate::domain::naaccr::{
+        NaaccrPatient, NaaccrTumor, NaaccrVersion, NaaccrXmlWriter, RecordType, WriterOptions,
+    };
+    let file = std::fs::File::create(path)?;
+    let mut options = WriterOptions::new(NaaccrVersion::V260, RecordType::I);
+    options.indent = false;
+    let mut writer = NaaccrXmlWriter::new(file, options, &[("registryId", "0000000001")])?;
+    for demo in crate::domain::demo::generate(seed, patients, today) {
+        let patient = NaaccrPatient {
+            items: demo
+                .items
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+            tumors: demo
+                .tumors
+                .iter()
+                .map(|t| NaaccrTumor {
+                    items: t
+                        .iter()
+                        .map(|(k, v)| ((*k).to_string(), v.clone()))
+                        .collect(),
+                })
+                .collect(),
+        };
+        writer.write_patient(&patient)?;
+    }
+    let (p, t) = (writer.patient_count(), writer.tumor_count());
+    writer.finish()?;
+    Ok((p, t))
+}
