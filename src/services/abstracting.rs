@@ -453,6 +453,17 @@ pub fn renumber_sequences(
     actor: &Actor,
     patient: &Patient,
 ) -> Result<Vec<String>, AppError> {
+    renumber_sequences_except(conn, actor, patient, None)
+}
+
+/// As [`renumber_sequences`]; the tumor `created` (just inserted, its creation not yet audited)
+/// is saved without an update event of its own: its creation event carries its numbers.
+pub fn renumber_sequences_except(
+    conn: &mut DbConn,
+    actor: &Actor,
+    patient: &Patient,
+    created: Option<i64>,
+) -> Result<Vec<String>, AppError> {
     let mut tumors = tumor::for_patient(conn, patient.id)?;
     let hospital = assign_sequence_numbers_for(
         SequenceItem::Hospital,
@@ -495,6 +506,9 @@ pub fn renumber_sequences(
                 .join(", ")
         ));
         tumor::save(conn, row)?;
+        if created == Some(row.id) {
+            continue;
+        }
         audit::record(
             conn,
             actor,
@@ -532,7 +546,9 @@ pub fn copy_tumor(
             .map(|id| (id.as_str(), source.item(id)))
             .collect();
         copy.set_items(copied);
-        let saved = tumor::insert(conn, &copy)?;
+        let inserted = tumor::insert(conn, &copy)?;
+        let renumbered = renumber_sequences_except(conn, actor, &patient, Some(inserted.id))?;
+        let saved = tumor::find(conn, inserted.id)?.ok_or(AppError::NotFound)?;
         let changes = changes_of(&BTreeMap::new(), &saved.all_items(&patient));
         audit::record(
             conn,
@@ -543,7 +559,6 @@ pub fn copy_tumor(
                 .changes(changes)
                 .detail(format!("copy of tumor {}", source.tumor_record_number)),
         )?;
-        let renumbered = renumber_sequences(conn, actor, &patient)?;
         Ok((saved, renumbered))
     })
 }

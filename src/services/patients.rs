@@ -233,7 +233,14 @@ pub fn create_tumor(
         let patient = patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
         let mut new_tumor = Tumor::blank(patient.id, tumor::next_record_number(conn, patient.id)?);
         new_tumor.set_items(values);
-        let saved = tumor::insert(conn, &new_tumor)?;
+        let inserted = tumor::insert(conn, &new_tumor)?;
+        crate::services::abstracting::renumber_sequences_except(
+            conn,
+            actor,
+            &patient,
+            Some(inserted.id),
+        )?;
+        let saved = tumor::find(conn, inserted.id)?.ok_or(AppError::NotFound)?;
         let changes = changes_of(&BTreeMap::new(), &saved.all_items(&patient));
         audit::record(
             conn,
@@ -243,8 +250,7 @@ pub fn create_tumor(
                 .patient(patient.id, patient.facility_id)
                 .changes(changes),
         )?;
-        crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
-        Ok(tumor::find(conn, saved.id)?.unwrap_or(saved))
+        Ok(saved)
     })
 }
 
@@ -335,7 +341,14 @@ pub fn set_items(
                         .patient(patient.id, patient.facility_id)
                         .changes(changes),
                 )?;
-                crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
+                // Sequence numbers given explicitly (an import) are the registry's decision.
+                let explicit = items.iter().any(|(k, v)| {
+                    k.starts_with("sequenceNumber")
+                        && v.as_deref().is_some_and(|v| !v.trim().is_empty())
+                });
+                if !explicit {
+                    crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
+                }
             }
         }
         Ok(())
