@@ -771,3 +771,184 @@ async fn figure_edits_latency() {
         sorted[sorted.len() - 1].as_secs_f64() * 1000.0
     );
 }
+
+async fn active_id(c: &fantoccini::Client) -> Result<String, fantoccini::error::CmdError> {
+    Ok(c.active_element()
+        .await?
+        .attr("id")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Presses Tab until the field `naaccr_id` has the focus, then types `value` (keyboard only).
+async fn type_into(
+    c: &fantoccini::Client,
+    naaccr_id: &str,
+    value: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    use fantoccini::key::Key;
+    let target = format!("f-{naaccr_id}");
+    for _ in 0..120 {
+        if active_id(c).await? == target {
+            c.active_element().await?.send_keys(value).await?;
+            return Ok(());
+        }
+        c.active_element()
+            .await?
+            .send_keys(&Key::Tab.to_string())
+            .await?;
+    }
+    panic!("Tab never reached {naaccr_id}");
+}
+
+async fn wait_for(c: &fantoccini::Client, css: &str, text: &str) -> bool {
+    for _ in 0..60 {
+        if let Ok(e) = c.find(fantoccini::Locator::Css(css)).await
+            && e.text().await.map(|t| t.contains(text)).unwrap_or(false)
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_registrar_abstracts_a_case_from_an_empty_form_to_complete_with_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let app = spawn_app().await;
+    let admin = app.admin_client().await;
+    let facility = app.facility("0000000001");
+    let patient = app
+        .create_patient(&admin, facility, &patient_fields("Keyes", "Kay"))
+        .await;
+    // An empty abstract: a tumor with nothing but its record number.
+    let tumor_id = tumor::insert(&mut app.conn(), &tumor::Tumor::blank(patient, "01".into()))
+        .expect("tumor")
+        .id;
+    let (email, password) = app.user("abs", Role::Registrar, &["0000000001"]);
+    let Some(b) = crate::common::browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    let result = async {
+        c.goto(&app.url("/login")).await?;
+        c.find(fantoccini::Locator::Id("email"))
+            .await?
+            .send_keys(&email)
+            .await?;
+        let pw = c.find(fantoccini::Locator::Id("password")).await?;
+        pw.send_keys(&password).await?;
+        pw.send_keys(&Key::Enter.to_string()).await?;
+        assert!(wait_for(c, "h1", "Worklist").await);
+        c.goto(&app.url(&format!("/tumors/{tumor_id}/abstract")))
+            .await?;
+        assert!(wait_for(c, "h1", "Abstract: tumor 01").await);
+
+        // Tab from the top of the page reaches the first field of the first section.
+        for _ in 0..60 {
+            if active_id(c).await? == "f-nameLast" {
+                break;
+            }
+            c.active_element()
+                .await?
+                .send_keys(&Key::Tab.to_string())
+                .await?;
+        }
+        assert_eq!(active_id(c).await?, "f-nameLast");
+        type_into(c, "race1", "01").await?;
+        type_into(c, "spanishHispanicOrigin", "0").await?;
+        type_into(c, "addrAtDxState", "MA").await?;
+        type_into(c, "dateOfDiagnosis", "2024-03-15").await?;
+        type_into(c, "primarySite", "C50.4").await?;
+        // A breast tumor coded "not paired": the edit shows next to the field as it is typed.
+        type_into(c, "laterality", "0").await?;
+        c.active_element()
+            .await?
+            .send_keys(&Key::Enter.to_string())
+            .await?;
+        assert!(
+            wait_for(c, "#x-laterality", "(error)").await,
+            "laterality edit shown as you type"
+        );
+        // Back to laterality (Shift+Tab), correct it.
+        c.active_element()
+            .await?
+            .send_keys(&format!("{}{}", Key::Shift, Key::Tab))
+            .await?;
+        while active_id(c).await? != "f-laterality" {
+            c.active_element()
+                .await?
+                .send_keys(&format!("{}{}", Key::Shift, Key::Tab))
+                .await?;
+        }
+        c.active_element()
+            .await?
+            .send_keys(&format!("{}2", Key::Backspace))
+            .await?;
+        c.active_element()
+            .await?
+            .send_keys(&Key::Enter.to_string())
+            .await?;
+        type_into(c, "histologicTypeIcdO3", "8500").await?;
+        type_into(c, "behaviorCodeIcdO3", "3").await?;
+        type_into(c, "gradeClinical", "2").await?;
+        type_into(c, "gradePathological", "2").await?;
+        type_into(c, "diagnosticConfirmation", "1").await?;
+        type_into(c, "classOfCase", "10").await?;
+        type_into(c, "primaryPayerAtDx", "02").await?;
+        type_into(c, "dateOf1stContact", "2024-03-20").await?;
+        type_into(c, "accessionNumberHosp", "202400001").await?;
+        type_into(c, "schemaId", "00480").await?;
+        type_into(c, "dateOfLastContact", "2025-01-10").await?;
+        type_into(c, "vitalStatus", "1").await?;
+        assert!(
+            wait_for(c, "#edits-count", "(0 errors)").await,
+            "no error edit left"
+        );
+        // Tab to Save, Enter.
+        for _ in 0..400 {
+            if active_id(c).await? == "save" {
+                break;
+            }
+            c.active_element()
+                .await?
+                .send_keys(&Key::Tab.to_string())
+                .await?;
+        }
+        assert_eq!(active_id(c).await?, "save");
+        c.active_element()
+            .await?
+            .send_keys(&Key::Enter.to_string())
+            .await?;
+        assert!(wait_for(c, "main .notice", "Saved.").await, "saved");
+        // Tab to "Mark complete", Enter.
+        for _ in 0..60 {
+            if active_id(c).await? == "mark-complete" {
+                break;
+            }
+            c.active_element()
+                .await?
+                .send_keys(&Key::Tab.to_string())
+                .await?;
+        }
+        assert_eq!(active_id(c).await?, "mark-complete");
+        c.active_element()
+            .await?
+            .send_keys(&Key::Enter.to_string())
+            .await?;
+        assert!(wait_for(c, "#abstract-status", "complete").await);
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        b.screenshot("browser-abstract").await;
+    }
+    result.expect("browser steps");
+    let stored = tumor::find(&mut app.conn(), tumor_id)
+        .expect("query")
+        .expect("tumor");
+    assert_eq!(stored.abstract_status, "complete");
+    assert_eq!(stored.laterality.as_deref(), Some("2"));
+    assert_eq!(stored.sequence_number_hospital.as_deref(), Some("00"));
+}
