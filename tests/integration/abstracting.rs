@@ -11,7 +11,7 @@ async fn patient_with_tumor(app: &TestApp, c: &reqwest::Client, diagnosed: &str)
     let patient = app
         .create_patient(c, facility, &patient_fields("Abstract", "Ada"))
         .await;
-    let tumor = add_tumor(app, c, patient, diagnosed, "C504", "8500", "3", "2").await;
+    let tumor = add_tumor(app, c, patient, diagnosed, ["C504", "8500", "3", "2"]).await;
     (patient, tumor)
 }
 
@@ -20,10 +20,7 @@ async fn add_tumor(
     c: &reqwest::Client,
     patient: i64,
     diagnosed: &str,
-    site: &str,
-    histology: &str,
-    behavior: &str,
-    laterality: &str,
+    [site, histology, behavior, laterality]: [&str; 4],
 ) -> i64 {
     let before: Vec<i64> = tumor::for_patient(&mut app.conn(), patient)
         .expect("tumors")
@@ -442,11 +439,11 @@ async fn sequence_numbers_follow_the_dates_of_diagnosis_and_changes_are_shown() 
     };
     assert_eq!(seq(&app, first), ("00".to_string(), "00".to_string()));
 
-    let second = add_tumor(&app, &c, patient, "2023-02-01", "C18.7", "8140", "3", "0").await;
+    let second = add_tumor(&app, &c, patient, "2023-02-01", ["C18.7", "8140", "3", "0"]).await;
     assert_eq!(seq(&app, first).0, "01");
     assert_eq!(seq(&app, second).0, "02");
     // A benign tumor is numbered in its own series.
-    let benign = add_tumor(&app, &c, patient, "2022-01-01", "C71.0", "9530", "0", "1").await;
+    let benign = add_tumor(&app, &c, patient, "2022-01-01", ["C71.0", "9530", "0", "1"]).await;
     assert_eq!(seq(&app, benign).0, "60");
 
     // Moving the first diagnosis after the second swaps their numbers; the page says so.
