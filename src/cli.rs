@@ -1,6 +1,6 @@
-//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`.
+//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `edits`.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,6 +49,15 @@ enum Command {
         /// The user sees every facility (central registry).
         #[arg(long)]
         all_facilities: bool,
+    },
+    /// Run the edits on a NAACCR XML file: one JSON line per failure, then a summary line;
+    /// exit status 1 when any error edit fails.
+    Edits {
+        /// NAACCR XML file (plain or gzipped).
+        file: PathBuf,
+        /// Edit set: incidence, hospital or all.
+        #[arg(long, default_value = "incidence")]
+        set: String,
     },
     /// Fill the database with synthetic patients and tumors (deterministic per seed).
     Demo {
@@ -113,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Stage { items, algorithm } => {
             return stage(&settings, &items, algorithm.as_deref());
         }
+        Command::Edits { file, set } => return edits(&file, &set),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -335,4 +345,47 @@ fn configured_algorithm(
     db::migrate(&url)?;
     let mut conn = url.connect()?;
     crate::services::staging::load_configured(settings, &mut conn)
+}
+
+fn edits(file: &std::path::Path, set: &str) -> ExitCode {
+    let Some(set) = crate::domain::edits::EditSet::parse(set) else {
+        eprintln!("registrar: --set must be incidence, hospital or all");
+        return ExitCode::from(2);
+    };
+    let started = std::time::Instant::now();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let today = chrono::Utc::now().date_naive();
+    let summary = match crate::services::edits_file::run(file, set, today, &mut out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("registrar: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let mut line = summary.to_json();
+    if let Some(map) = line.as_object_mut() {
+        map.insert("summary".into(), serde_json::Value::Bool(true));
+        map.insert("editSet".into(), set.as_str().into());
+        map.insert(
+            "seconds".into(),
+            serde_json::json!((seconds * 1000.0).round() / 1000.0),
+        );
+    }
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "edits: {} tumors, {} errors, {} warnings in {seconds:.2} s ({:.0} tumors/s)",
+        summary.tumors_checked,
+        summary.errors,
+        summary.warnings,
+        summary.tumors_checked as f64 / seconds.max(1e-9)
+    );
+    if summary.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

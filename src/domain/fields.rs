@@ -130,12 +130,6 @@ pub const TUMOR_FIELDS: &[FieldSpec] = &[
         FieldKind::Code,
         false,
     ),
-    field(
-        "sequenceNumberHospital",
-        "Sequence number (hospital)",
-        FieldKind::Code,
-        false,
-    ),
     field("classOfCase", "Class of case", FieldKind::Code, false),
     field(
         "dateOf1stContact",

@@ -1,6 +1,7 @@
 //! The registry's knowledge, pure: no I/O beyond readers/writers handed in, no database, no web.
 //! Each module is unit-tested in place.
 
+pub mod abstracting;
 pub mod autocode;
 pub mod codes;
 pub mod date;

@@ -141,7 +141,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     tumors::table.count().get_result(conn)
 }
 
-/// A line of the worklist: an abstract not yet complete.
+/// A line of the worklist: an abstract not yet reviewed.
 #[derive(Debug, Clone, Queryable)]
 pub struct WorklistEntry {
     pub tumor_id: i64,
@@ -164,7 +164,7 @@ pub fn in_progress(
     use crate::db::schema::patients;
     let mut query = tumors::table
         .inner_join(patients::table)
-        .filter(tumors::abstract_status.eq("incomplete"))
+        .filter(tumors::abstract_status.ne("reviewed"))
         .select((
             tumors::id,
             patients::id,
@@ -184,4 +184,8 @@ pub fn in_progress(
         .order(tumors::updated_at.desc())
         .limit(limit)
         .load(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(tumors::table.find(id)).execute(conn)
 }

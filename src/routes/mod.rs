@@ -1,6 +1,7 @@
 //! The route table and what every page shares (the layout, the form field view, the DB runner).
 //! Handlers are thin: extract → service → template or redirect.
 
+pub mod abstracting;
 pub mod admin;
 pub mod auth;
 pub mod patients;
@@ -21,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(worklist::configure)
         .configure(patients::configure)
         .configure(admin::configure)
-        .configure(staging::configure);
+        .configure(staging::configure)
+        .configure(abstracting::configure);
 }
 
 async fn health() -> HttpResponse {

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 struct AbstractLine {
+    tumor_id: i64,
     patient_id: i64,
     patient_name: String,
     site: String,
@@ -43,6 +44,7 @@ async fn index(
     let abstracts = entries
         .into_iter()
         .map(|e| AbstractLine {
+            tumor_id: e.tumor_id,
             patient_id: e.patient_id,
             patient_name: match &e.name_first {
                 Some(f) => format!("{}, {}", e.name_last, f),

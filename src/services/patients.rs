@@ -55,7 +55,7 @@ fn audited_value(naaccr_id: &str, value: Option<String>) -> Option<String> {
 }
 
 /// A patient's items as the audit trail compares them (with the Medical Record Number column).
-fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
+pub(crate) fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
     let mut items = patient.all_items();
     if let Some(mrn) = &patient.medical_record_number {
         items.insert("medicalRecordNumber".into(), mrn.clone());
@@ -63,7 +63,7 @@ fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
     items
 }
 
-fn changes_of(
+pub(crate) fn changes_of(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Vec<FieldChange> {
@@ -110,18 +110,20 @@ fn change_patient<'a>(
     Ok(())
 }
 
-/// Applies item values to a tumor of `patient` and, when anything changed, saves it with its audit event.
+/// Applies item values to a tumor of `patient` and, when anything changed, saves it with its audit
+/// event. Returns whether anything changed.
 fn change_tumor<'a>(
     conn: &mut DbConn,
     actor: &Actor,
     patient: &Patient,
     row: &mut Tumor,
     values: impl IntoIterator<Item = (&'a str, Option<String>)>,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let before = row.all_items(patient);
     row.set_items(values);
     let changes = changes_of(&before, &row.all_items(patient));
-    if !changes.is_empty() {
+    let changed = !changes.is_empty();
+    if changed {
         tumor::save(conn, row)?;
         audit::record(
             conn,
@@ -132,7 +134,7 @@ fn change_tumor<'a>(
                 .changes(changes),
         )?;
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// A patient page: the patient, its tumors and the latest audit events about it.
@@ -269,7 +271,14 @@ pub fn create_tumor(
         let patient = patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
         let mut new_tumor = Tumor::blank(patient.id, tumor::next_record_number(conn, patient.id)?);
         new_tumor.set_items(values);
-        let saved = tumor::insert(conn, &new_tumor)?;
+        let inserted = tumor::insert(conn, &new_tumor)?;
+        crate::services::abstracting::renumber_sequences_except(
+            conn,
+            actor,
+            &patient,
+            Some(inserted.id),
+        )?;
+        let saved = tumor::find(conn, inserted.id)?.ok_or(AppError::NotFound)?;
         let changes = changes_of(&BTreeMap::new(), &saved.all_items(&patient));
         audit::record(
             conn,
@@ -294,7 +303,9 @@ pub fn update_tumor(
         let mut row = tumor::find(conn, id)?.ok_or(AppError::NotFound)?;
         let patient =
             patient::find_scoped(conn, scope, row.patient_id)?.ok_or(AppError::NotFound)?;
-        change_tumor(conn, actor, &patient, &mut row, values)?;
+        if change_tumor(conn, actor, &patient, &mut row, values)? {
+            crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
+        }
         Ok(row)
     })
 }
@@ -331,7 +342,14 @@ pub fn set_items(
                 .filter(|t| t.patient_id == patient.id)
                 .ok_or(AppError::NotFound)?;
             let values = items.iter().map(|(k, v)| (k.as_str(), v.clone()));
-            change_tumor(conn, actor, &patient, &mut row, values)?;
+            // Sequence numbers given explicitly (an import) are the registry's decision.
+            let explicit = items.iter().any(|(k, v)| {
+                k.starts_with("sequenceNumber")
+                    && v.as_deref().is_some_and(|v| !v.trim().is_empty())
+            });
+            if change_tumor(conn, actor, &patient, &mut row, values)? && !explicit {
+                crate::services::abstracting::renumber_sequences(conn, actor, &patient)?;
+            }
         }
         Ok(())
     })

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod abstracting;
 mod browser;
 mod cli;
 mod http_admin;
