@@ -1,4 +1,4 @@
-//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`.
+//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `export`, `import`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -60,6 +60,37 @@ enum Command {
         #[arg(long)]
         facility: Option<String>,
     },
+    /// Write the cases of a submission profile as a NAACCR XML file (gzip when FILE ends in .gz).
+    Export {
+        /// Submission profile name (see the Submissions page; shipped: "State central registry",
+        /// "NPCR", "SEER", "NCDB").
+        #[arg(long)]
+        profile: String,
+        /// Record type: I, C, A or M (default: the profile's).
+        #[arg(long)]
+        record_type: Option<String>,
+        /// NAACCR version: 250 or 260 (default: the profile's).
+        #[arg(long)]
+        naaccr_version: Option<String>,
+        /// Earliest date of diagnosis (YYYY, YYYY-MM or YYYY-MM-DD).
+        #[arg(long)]
+        diagnosed_from: Option<String>,
+        /// Latest date of diagnosis.
+        #[arg(long)]
+        diagnosed_to: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a NAACCR XML (any version, gzip or not) or NAACCR 18 flat file.
+    Import {
+        file: PathBuf,
+        /// Facility the patients belong to (default: the first-start facility).
+        #[arg(long)]
+        facility: Option<String>,
+        /// Where to write the list of problems (CSV); default: FILE.problems.csv.
+        #[arg(long)]
+        problems: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -87,6 +118,34 @@ pub fn main() -> ExitCode {
             seed,
             facility,
         } => demo(&settings, patients, seed, facility.as_deref()),
+        Command::Export {
+            profile,
+            record_type,
+            naaccr_version,
+            diagnosed_from,
+            diagnosed_to,
+            out,
+        } => crate::services::submissions::cli_export(
+            &settings,
+            &crate::services::submissions::CliExport {
+                profile,
+                record_type,
+                naaccr_version,
+                diagnosed_from,
+                diagnosed_to,
+                out,
+            },
+        ),
+        Command::Import {
+            file,
+            facility,
+            problems,
+        } => crate::services::submissions::cli_import(
+            &settings,
+            &file,
+            facility.as_deref(),
+            problems.as_deref(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,3 +13,4 @@ pub mod naaccr;
 pub mod names;
 pub mod sequence;
 pub mod staging;
+pub mod submission;

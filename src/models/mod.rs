@@ -12,3 +12,4 @@ pub mod user;
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
+pub mod submission;

@@ -2,4 +2,7 @@
 
 pub mod bootstrap;
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod patients;
+pub mod submissions;

@@ -63,7 +63,7 @@ fn patient_audit_items(patient: &Patient) -> BTreeMap<String, String> {
     items
 }
 
-fn changes_of(
+pub(crate) fn changes_of(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Vec<FieldChange> {
