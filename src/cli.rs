@@ -90,6 +90,9 @@ enum Command {
         /// Where to write the list of problems (CSV); default: FILE.problems.csv.
         #[arg(long)]
         problems: Option<PathBuf>,
+        /// A user dictionary the file refers to (NAACCR dictionary XML); repeat for several.
+        #[arg(long)]
+        user_dictionary: Vec<PathBuf>,
     },
 }
 
@@ -140,11 +143,13 @@ pub fn main() -> ExitCode {
             file,
             facility,
             problems,
+            user_dictionary,
         } => crate::services::submissions::cli_import(
             &settings,
             &file,
             facility.as_deref(),
             problems.as_deref(),
+            &user_dictionary,
         ),
     };
     match result {

@@ -196,7 +196,16 @@ pub fn cli_import(
     file: &Path,
     facility_code: Option<&str>,
     problems: Option<&Path>,
+    user_dictionary_files: &[PathBuf],
 ) -> anyhow::Result<()> {
+    let mut dictionaries = Vec::new();
+    for path in user_dictionary_files {
+        let xml = crate::domain::naaccr::io::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        dictionaries.push(
+            UserDictionary::parse(&xml).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        );
+    }
     let mut conn = open(settings)?;
     let code = facility_code.unwrap_or(&settings.default_facility_code);
     let facility = match facility::find_by_code(&mut conn, code)? {
@@ -216,7 +225,7 @@ pub fn cli_import(
         &Actor::system("cli"),
         facility.id,
         file,
-        Vec::new(),
+        dictionaries,
         Some(&mut csv),
         |r| {
             if r.patients_read >= last + 100_000 {

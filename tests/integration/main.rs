@@ -10,3 +10,4 @@ mod http_admin;
 mod http_auth;
 mod http_patients;
 mod storage;
+mod submissions;
