@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod patients;
+pub mod submissions;
 pub mod worklist;
 
 use actix_web::{HttpResponse, http::header, web};
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(worklist::configure)
         .configure(patients::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(submissions::configure);
 }
 
 async fn health() -> HttpResponse {

@@ -38,11 +38,18 @@ pub struct CaseSelection {
     pub abstract_statuses: Vec<String>,
     /// Only these facilities (within the user's scope); empty = the whole scope.
     pub facilities: Vec<i64>,
+    /// Only these tumors (a submission run's choice), when set.
+    pub only_tumors: Option<std::sync::Arc<std::collections::HashSet<i64>>>,
 }
 
 impl CaseSelection {
     /// Whether a tumor is selected by the diagnosis range, class of case and status.
     pub fn takes(&self, tumor: &Tumor) -> bool {
+        if let Some(only) = &self.only_tumors
+            && !only.contains(&tumor.id)
+        {
+            return false;
+        }
         if !self.classes_of_case.is_empty()
             && !tumor
                 .class_of_case

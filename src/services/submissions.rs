@@ -1,10 +1,13 @@
 //! Submission profiles and the command-line export and import.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::audit::{self, Action, Actor, AuditEvent};
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbConn, write_tx};
+use crate::domain::edits::{EditContext, EditSet, Severity, run_edits};
 use crate::domain::naaccr::{NaaccrVersion, RecordType, UserDictionary};
 use crate::domain::submission::default_profiles;
 use crate::error::AppError;
@@ -264,4 +267,379 @@ pub fn cli_import(
         anyhow::bail!("the import did not read the whole file");
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submission runs
+// ---------------------------------------------------------------------------------------------
+
+/// Report lines kept on a run (the counts cover every tumor).
+const REPORT_LINES: usize = 500;
+
+/// What a user selects for a run.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RunSelection {
+    /// YYYY, YYYY-MM or YYYY-MM-DD; empty = open.
+    #[serde(default)]
+    pub diagnosed_from: String,
+    #[serde(default)]
+    pub diagnosed_to: String,
+    /// Class of case codes, comma-separated; empty = all.
+    #[serde(default)]
+    pub classes_of_case: String,
+    /// Only abstracts marked complete or reviewed.
+    #[serde(default)]
+    pub finished_only: bool,
+    /// Only tumors not sent yet, or changed since the last complete run of the profile.
+    #[serde(default)]
+    pub changed_only: bool,
+}
+
+impl RunSelection {
+    pub fn case_selection(&self) -> Result<CaseSelection, AppError> {
+        let bound = |s: &str| {
+            Some(s.trim())
+                .filter(|s| !s.is_empty())
+                .map(parse_date_bound)
+                .transpose()
+        };
+        Ok(CaseSelection {
+            diagnosed_from: bound(&self.diagnosed_from)?,
+            diagnosed_to: bound(&self.diagnosed_to)?,
+            classes_of_case: self
+                .classes_of_case
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            abstract_statuses: if self.finished_only {
+                vec!["complete".into(), "reviewed".into()]
+            } else {
+                Vec::new()
+            },
+            facilities: Vec::new(),
+            only_tumors: None,
+        })
+    }
+}
+
+/// One finding of the pre-submission check.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RunFinding {
+    pub patient_id: i64,
+    pub tumor_id: i64,
+    pub severity: String,
+    pub check: String,
+    pub items: String,
+    pub message: String,
+}
+
+/// Starts a run of `profile_id` in the background; returns its id at once.
+pub fn start_run(
+    pool: &db::DbPool,
+    settings: &Settings,
+    actor: &Actor,
+    user_id: i64,
+    scope: &Scope,
+    profile_id: i64,
+    selection: &RunSelection,
+) -> Result<i64, AppError> {
+    selection.case_selection()?;
+    let mut conn = pool.get()?;
+    let run = write_tx(
+        &mut conn,
+        |conn| -> Result<store::SubmissionRun, AppError> {
+            let profile = store::find_profile(conn, profile_id)?.ok_or(AppError::NotFound)?;
+            let run = store::insert_run(
+                conn,
+                &store::NewRun {
+                    profile_id,
+                    status: "queued".into(),
+                    selection: serde_json::to_string(selection)
+                        .map_err(|e| AppError::Internal(e.into()))?,
+                    record_type: profile.record_type.clone(),
+                    naaccr_version: profile.naaccr_version.clone(),
+                    created_by: user_id,
+                    created_at: crate::models::now(),
+                },
+            )?;
+            audit::record(
+                conn,
+                actor,
+                &AuditEvent::new(Action::Create, "submission-run")
+                    .id(run.id)
+                    .detail(format!("profile {}", profile.name)),
+            )?;
+            Ok(run)
+        },
+    )?;
+    spawn_run(
+        pool.clone(),
+        settings.data_dir.clone(),
+        actor.clone(),
+        scope.clone(),
+        run.id,
+    );
+    Ok(run.id)
+}
+
+/// Runs (or resumes after an override) a run on its own thread: the browser may leave.
+pub fn spawn_run(pool: db::DbPool, data_dir: PathBuf, actor: Actor, scope: Scope, run_id: i64) {
+    std::thread::spawn(move || {
+        let result = execute_run(&pool, &data_dir, &actor, &scope, run_id);
+        if let Err(e) = result {
+            tracing::error!(run = run_id, error = %e, "submission run failed");
+            if let Ok(mut conn) = pool.get()
+                && let Ok(Some(mut run)) = store::find_run(&mut conn, run_id)
+            {
+                run.status = "failed".into();
+                run.message = Some(match e {
+                    AppError::BadRequest(m) => m,
+                    _ => "the run failed; the error is in the server log".into(),
+                });
+                run.finished_at = Some(crate::models::now());
+                if let Err(e) = store::save_run(&mut conn, &run) {
+                    tracing::error!(run = run_id, error = %e, "could not mark the run failed");
+                }
+            }
+        }
+    });
+}
+
+/// Folder of the submitted files.
+pub fn submissions_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("submissions")
+}
+
+fn execute_run(
+    pool: &db::DbPool,
+    data_dir: &Path,
+    actor: &Actor,
+    scope: &Scope,
+    run_id: i64,
+) -> Result<(), AppError> {
+    let mut conn = pool.get()?;
+    let conn = &mut *conn;
+    // Progress goes through a second connection: the first is busy streaming the cases.
+    let mut progress_conn = pool.get()?;
+    let mut run = store::find_run(conn, run_id)?.ok_or(AppError::NotFound)?;
+    let profile = store::find_profile(conn, run.profile_id)?.ok_or(AppError::NotFound)?;
+    let selection: RunSelection =
+        serde_json::from_str(&run.selection).map_err(|e| AppError::Internal(e.into()))?;
+    let mut cases = selection.case_selection()?;
+    run.status = "running".into();
+    run.started_at = Some(crate::models::now());
+    run.cases_done = 0;
+    store::save_run(conn, &run)?;
+
+    // Which tumors: the selection, then (optionally) only those not sent or changed since.
+    let mut selected: Vec<(i64, chrono::NaiveDateTime)> = Vec::new();
+    export::for_each_case(conn, scope, &cases, |case| {
+        selected.extend(case.tumors.iter().map(|t| (t.id, t.updated_at)));
+        Ok(true)
+    })?;
+    let mut chosen: HashSet<i64> = HashSet::with_capacity(selected.len());
+    for chunk in selected.chunks(500) {
+        let sent = if selection.changed_only {
+            let ids: Vec<i64> = chunk.iter().map(|t| t.0).collect();
+            store::last_submitted(conn, profile.id, &ids)?
+        } else {
+            Vec::new()
+        };
+        for (id, updated) in chunk {
+            if !sent.iter().any(|(t, at)| t == id && at >= updated) {
+                chosen.insert(*id);
+            }
+        }
+    }
+    drop(selected);
+    run.cases_total = chosen.len() as i32;
+    store::save_run(conn, &run)?;
+    let chosen = Arc::new(chosen);
+    cases.only_tumors = Some(chosen.clone());
+
+    // Pre-submission edits and the required items, unless an override already accepted them.
+    let record_type = parse_record_type(&profile.record_type)?;
+    if run.override_reason.is_none() {
+        let edit_set = EditSet::parse(&profile.edit_set).unwrap_or(EditSet::Incidence);
+        let context = EditContext::new(export::today(), record_type, edit_set);
+        let required: Vec<String> = profile.required().into_iter().map(str::to_string).collect();
+        let mut findings: Vec<RunFinding> = Vec::new();
+        let (mut errors, mut warnings, mut done) = (0i32, 0i32, 0i32);
+        let mut last_save = std::time::Instant::now();
+        export::for_each_case(conn, scope, &cases, |case| {
+            let patient_items = case.patient.all_items();
+            for tumor in &case.tumors {
+                let tumor_items = tumor.all_items(&case.patient);
+                let view = (&patient_items, &tumor_items);
+                let mut add = |severity: &str, check: String, items: String, message: String| {
+                    if findings.len() < REPORT_LINES {
+                        findings.push(RunFinding {
+                            patient_id: case.patient.id,
+                            tumor_id: tumor.id,
+                            severity: severity.to_string(),
+                            check,
+                            items,
+                            message,
+                        });
+                    }
+                };
+                for failure in run_edits(&view, &context) {
+                    match failure.severity {
+                        Severity::Error => errors += 1,
+                        Severity::Warning => warnings += 1,
+                    }
+                    add(
+                        failure.severity.as_str(),
+                        failure.edit_id.clone(),
+                        failure.items.join(", "),
+                        failure.message.clone(),
+                    );
+                }
+                for id in &required {
+                    if !patient_items.contains_key(id) && !tumor_items.contains_key(id) {
+                        errors += 1;
+                        add(
+                            "error",
+                            "required".into(),
+                            id.clone(),
+                            format!("required item {id} is empty"),
+                        );
+                    }
+                }
+                done += 1;
+            }
+            if last_save.elapsed().as_millis() >= 500 {
+                last_save = std::time::Instant::now();
+                store::set_run_progress(&mut progress_conn, run_id, done)?;
+            }
+            Ok(true)
+        })?;
+        run.cases_done = done;
+        run.edit_errors = errors;
+        run.edit_warnings = warnings;
+        run.report = serde_json::to_string(&findings).map_err(|e| AppError::Internal(e.into()))?;
+        if errors > 0 {
+            run.status = "blocked".into();
+            run.finished_at = Some(crate::models::now());
+            store::save_run(conn, &run)?;
+            return Ok(());
+        }
+        store::save_run(conn, &run)?;
+    }
+
+    // The file: written under a temporary name and renamed when complete; then the run is marked
+    // complete, with its checksum, in the same transaction as the list of tumors it sent.
+    let folder = submissions_dir(data_dir);
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("submissions folder: {e}")))?;
+    let file_name = format!(
+        "submission-{:06}-{}-{}{}.xml.gz",
+        run.id, profile.kind, profile.record_type, profile.naaccr_version
+    );
+    let request = export_request(&profile, None, None, cases)?;
+    let mut last_save = std::time::Instant::now();
+    let summary = export::export_to_file(
+        conn,
+        actor,
+        scope,
+        &request,
+        &folder.join(&file_name),
+        |_, tumors| {
+            if last_save.elapsed().as_millis() >= 500 {
+                last_save = std::time::Instant::now();
+                store::set_run_progress(&mut progress_conn, run_id, tumors as i32)?;
+            }
+            Ok(())
+        },
+    )?;
+    write_tx(conn, |conn| -> Result<(), AppError> {
+        store::record_submitted(conn, run.id, &summary.tumor_ids)?;
+        run.status = "complete".into();
+        run.cases_done = run.cases_total;
+        run.patients = summary.patients as i32;
+        run.tumors = summary.tumors as i32;
+        run.file_name = Some(file_name.clone());
+        run.checksum = Some(summary.checksum.clone());
+        run.file_bytes = Some(summary.bytes as i64);
+        run.finished_at = Some(crate::models::now());
+        store::save_run(conn, &run)?;
+        Ok(())
+    })
+}
+
+/// An authorised user accepts the errors of a blocked run, with a reason (audited); the run
+/// then writes its file in the background.
+pub fn override_run(
+    pool: &db::DbPool,
+    settings: &Settings,
+    actor: &Actor,
+    scope: &Scope,
+    run_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.len() < 10 {
+        return Err(AppError::BadRequest(
+            "give the reason for the override (at least 10 characters)".into(),
+        ));
+    }
+    let mut conn = pool.get()?;
+    write_tx(&mut conn, |conn| -> Result<(), AppError> {
+        let mut run = store::find_run(conn, run_id)?.ok_or(AppError::NotFound)?;
+        if run.status != "blocked" {
+            return Err(AppError::Conflict(
+                "only a blocked run can be overridden".into(),
+            ));
+        }
+        run.override_reason = Some(reason.to_string());
+        run.status = "queued".into();
+        run.finished_at = None;
+        store::save_run(conn, &run)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "submission-run")
+                .id(run.id)
+                .detail(format!(
+                    "override of {} edit error(s): {reason}",
+                    run.edit_errors
+                )),
+        )?;
+        Ok(())
+    })?;
+    spawn_run(
+        pool.clone(),
+        settings.data_dir.clone(),
+        actor.clone(),
+        scope.clone(),
+        run_id,
+    );
+    Ok(())
+}
+
+/// The stored file of a complete run, for download (audited as an export).
+pub fn run_file(
+    conn: &mut DbConn,
+    data_dir: &Path,
+    actor: &Actor,
+    run_id: i64,
+) -> Result<(String, PathBuf), AppError> {
+    write_tx(conn, |conn| {
+        let run = store::find_run(conn, run_id)?.ok_or(AppError::NotFound)?;
+        let name = run
+            .file_name
+            .filter(|_| run.status == "complete")
+            .ok_or(AppError::NotFound)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Export, "submission-file")
+                .id(run.id)
+                .detail(format!("download of {name}")),
+        )?;
+        let path = submissions_dir(data_dir).join(&name);
+        Ok((name, path))
+    })
 }
