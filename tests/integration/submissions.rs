@@ -446,3 +446,152 @@ async fn a_naaccr_18_flat_file_imports_patients_with_their_tumors() {
         .collect();
     assert_eq!(sites, ["C509", "C341"]);
 }
+
+/// Waits until a run leaves queued/running; returns its page.
+async fn finished_run(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    for _ in 0..600 {
+        let (status, body) = app.get(client, path).await;
+        assert_eq!(status, 200, "{body}");
+        if !body.contains("<strong>queued</strong>") && !body.contains("<strong>running</strong>") {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the run did not finish");
+}
+
+fn profile_id(app: &TestApp, name: &str) -> i64 {
+    let mut conn = app.conn();
+    registrar::services::submissions::ensure_default_profiles(&mut conn).unwrap();
+    registrar::models::submission::find_profile_by_name(&mut conn, name)
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_submission_run_is_blocked_by_errors_until_an_admin_overrides_with_a_reason() {
+    let app = spawn_app().await;
+    run(registrar(&app).args(["demo", "--patients", "40", "--seed", "5"]));
+    let admin = app.admin_client().await;
+    let (status, page) = app.get(&admin, "/submissions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("NPCR (CDC)"), "{page}");
+    let npcr = profile_id(&app, "NPCR");
+    let (_, page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(page.contains("Nothing sent with this profile yet"));
+
+    // Demo abstracts lack items NPCR requires (type of reporting source...): the run is blocked.
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/submissions/profiles/{npcr}/runs"),
+            &[("diagnosed_from", "2000"), ("changed_only", "1")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &admin, &location).await;
+    assert!(page.contains("<strong>blocked</strong>"), "{page}");
+    assert!(
+        page.contains("required item typeOfReportingSource is empty"),
+        "{page}"
+    );
+    assert!(!page.contains("Download the file"));
+
+    // A registrar may not override; an admin must give a reason.
+    let registrar_client = app
+        .client_for(
+            "Rita Registrar",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    let refused = app
+        .post_form(
+            &registrar_client,
+            &format!("{location}/override"),
+            &[("reason", "deadline today, fix later")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let too_short = app
+        .post_form(&admin, &format!("{location}/override"), &[("reason", "ok")])
+        .await;
+    assert_eq!(too_short.status().as_u16(), 400);
+    let accepted = app
+        .post_form(
+            &admin,
+            &format!("{location}/override"),
+            &[(
+                "reason",
+                "State asked for the file today; corrections follow",
+            )],
+        )
+        .await;
+    assert_eq!(accepted.status().as_u16(), 303);
+    let page = finished_run(&app, &admin, &location).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(page.contains("State asked for the file today"), "{page}");
+
+    // The file: gzip NAACCR XML of record type I, valid against the schema, every case once.
+    let response = admin
+        .get(app.url(&format!("{location}/file")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.contains("submission-"), "{disposition}");
+    let bytes = response.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("npcr.xml.gz");
+    std::fs::write(&file, &bytes).unwrap();
+    assert_schema_valid(&file);
+    let mut reader = NaaccrXmlReader::new(open_input(&file).unwrap()).unwrap();
+    assert_eq!(reader.header().record_type, RecordType::I);
+    let mut tumors = 0;
+    while let Some(p) = reader.next_patient() {
+        tumors += p.unwrap().tumors.len();
+    }
+    assert!(tumors > 0);
+    let (_, profile_page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(profile_page.contains("(override)"), "{profile_page}");
+    assert!(
+        profile_page.contains(&format!("{location}/file")),
+        "{profile_page}"
+    );
+
+    // Nothing changed since: the next run of changed cases has nothing to send.
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/submissions/profiles/{npcr}/runs"),
+            &[("diagnosed_from", "2000"), ("changed_only", "1")],
+        )
+        .await;
+    let second = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &admin, &second).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(page.contains("0 tumors sent"), "{page}");
+
+    // Audited: the override (with its reason) and the download as an export.
+    let rows = app.audit_rows();
+    assert!(rows.iter().any(|r| {
+        r.entity == "submission-run"
+            && r.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("State asked"))
+    }));
+    assert!(
+        rows.iter()
+            .any(|r| r.action == "export" && r.entity == "submission-file")
+    );
+}
