@@ -76,7 +76,7 @@ pub const PROBLEM_CSV_HEADER: [&str; 7] = [
 
 enum Source {
     Xml(Box<NaaccrXmlReader<Box<dyn BufRead + Send>>>),
-    Flat(FlatV18Reader<Box<dyn BufRead + Send>>),
+    Flat(Box<FlatV18Reader<Box<dyn BufRead + Send>>>),
 }
 
 /// A patient read, a bad flat line (skipped), or the end of what can be read.
@@ -101,7 +101,7 @@ impl Source {
                 NaaccrXmlReader::with_user_dictionaries(input, user_dictionaries)
                     .map_err(|e| AppError::BadRequest(e.to_string()))?,
             )),
-            Some(_) => Source::Flat(FlatV18Reader::new(input)),
+            Some(_) => Source::Flat(Box::new(FlatV18Reader::new(input))),
             None => return Err(AppError::BadRequest("the file is empty".into())),
         })
     }
