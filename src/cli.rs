@@ -1,4 +1,5 @@
-//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `edits`.
+//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `edits`, `staging`,
+//! `stage`, `export`, `import`.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -83,6 +84,40 @@ enum Command {
         #[arg(long)]
         algorithm: Option<PathBuf>,
     },
+    /// Write the cases of a submission profile as a NAACCR XML file (gzip when FILE ends in .gz).
+    Export {
+        /// Submission profile name (see the Submissions page; shipped: "State central registry",
+        /// "NPCR", "SEER", "NCDB").
+        #[arg(long)]
+        profile: String,
+        /// Record type: I, C, A or M (default: the profile's).
+        #[arg(long)]
+        record_type: Option<String>,
+        /// NAACCR version: 250 or 260 (default: the profile's).
+        #[arg(long)]
+        naaccr_version: Option<String>,
+        /// Earliest date of diagnosis (YYYY, YYYY-MM or YYYY-MM-DD).
+        #[arg(long)]
+        diagnosed_from: Option<String>,
+        /// Latest date of diagnosis.
+        #[arg(long)]
+        diagnosed_to: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a NAACCR XML (any version, gzip or not) or NAACCR 18 flat file.
+    Import {
+        file: PathBuf,
+        /// Facility the patients belong to (default: the first-start facility).
+        #[arg(long)]
+        facility: Option<String>,
+        /// Where to write the list of problems (CSV); default: FILE.problems.csv.
+        #[arg(long)]
+        problems: Option<PathBuf>,
+        /// A user dictionary the file refers to (NAACCR dictionary XML); repeat for several.
+        #[arg(long)]
+        user_dictionary: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +158,36 @@ pub fn main() -> ExitCode {
             return stage(&settings, &items, algorithm.as_deref());
         }
         Command::Edits { file, set } => return edits(&file, &set),
+        Command::Export {
+            profile,
+            record_type,
+            naaccr_version,
+            diagnosed_from,
+            diagnosed_to,
+            out,
+        } => crate::services::submissions::cli_export(
+            &settings,
+            &crate::services::submissions::CliExport {
+                profile,
+                record_type,
+                naaccr_version,
+                diagnosed_from,
+                diagnosed_to,
+                out,
+            },
+        ),
+        Command::Import {
+            file,
+            facility,
+            problems,
+            user_dictionary,
+        } => crate::services::submissions::cli_import(
+            &settings,
+            &file,
+            facility.as_deref(),
+            problems.as_deref(),
+            &user_dictionary,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

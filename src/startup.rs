@@ -52,6 +52,8 @@ impl Application {
         let pool = db::build_pool(&url, settings.database_pool_size)?;
         let first_admin = {
             let mut conn = pool.get()?;
+            // A run left queued or running by a stopped process never completed: say so.
+            crate::models::submission::fail_interrupted_runs(&mut conn)?;
             ensure_first_admin(&mut conn, &settings)
                 .map_err(|e| anyhow::anyhow!("first start: {e}"))?
         };

@@ -151,12 +151,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submission_profiles (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        registry_id -> Text,
+        record_type -> Text,
+        naaccr_version -> Text,
+        user_dictionary -> Nullable<Text>,
+        required_items -> Text,
+        edit_set -> Text,
+        deadline_months -> Integer,
+        schedule -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_runs (id) {
+        id -> BigInt,
+        profile_id -> BigInt,
+        status -> Text,
+        selection -> Text,
+        record_type -> Text,
+        naaccr_version -> Text,
+        cases_total -> Integer,
+        cases_done -> Integer,
+        patients -> Integer,
+        tumors -> Integer,
+        edit_errors -> Integer,
+        edit_warnings -> Integer,
+        report -> Text,
+        override_reason -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        checksum -> Nullable<Text>,
+        file_bytes -> Nullable<BigInt>,
+        message -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    submitted_tumors (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        tumor_id -> BigInt,
+        tumor_updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_runs (id) {
+        id -> BigInt,
+        file_name -> Text,
+        stored_path -> Text,
+        checksum -> Text,
+        facility_id -> BigInt,
+        status -> Text,
+        patients_read -> Integer,
+        patients_created -> Integer,
+        patients_updated -> Integer,
+        patients_rejected -> Integer,
+        tumors_created -> Integer,
+        tumors_updated -> Integer,
+        problems -> Integer,
+        message -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(user_facilities -> users (user_id));
 diesel::joinable!(user_facilities -> facilities (facility_id));
 diesel::joinable!(patients -> facilities (facility_id));
 diesel::joinable!(tumors -> patients (patient_id));
 diesel::joinable!(tumor_stagings -> tumors (tumor_id));
 diesel::joinable!(staging_rederivation_changes -> staging_rederivations (rederivation_id));
+diesel::joinable!(submission_runs -> submission_profiles (profile_id));
+diesel::joinable!(submitted_tumors -> submission_runs (run_id));
+diesel::joinable!(submitted_tumors -> tumors (tumor_id));
+diesel::joinable!(import_runs -> facilities (facility_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
@@ -169,4 +249,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tumor_stagings,
     staging_rederivations,
     staging_rederivation_changes,
+    submission_profiles,
+    submission_runs,
+    submitted_tumors,
+    import_runs,
 );

@@ -16,3 +16,4 @@ pub mod names;
 pub mod screening;
 pub mod sequence;
 pub mod staging;
+pub mod submission;

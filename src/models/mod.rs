@@ -13,3 +13,4 @@ pub mod user;
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
+pub mod submission;

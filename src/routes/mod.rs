@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod patients;
 pub mod staging;
+pub mod submissions;
 pub mod worklist;
 
 use actix_web::{HttpResponse, http::header, web};
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(patients::configure)
         .configure(admin::configure)
         .configure(staging::configure)
-        .configure(abstracting::configure);
+        .configure(abstracting::configure)
+        .configure(submissions::configure);
 }
 
 async fn health() -> HttpResponse {

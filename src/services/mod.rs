@@ -4,5 +4,8 @@ pub mod abstracting;
 pub mod bootstrap;
 pub mod demo;
 pub mod edits_file;
+pub mod export;
+pub mod import;
 pub mod patients;
 pub mod staging;
+pub mod submissions;

@@ -12,3 +12,4 @@ mod http_auth;
 mod http_patients;
 mod staging;
 mod storage;
+mod submissions;

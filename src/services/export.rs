@@ -1,0 +1,364 @@
+//! NAACCR XML export: the patients of a scope stream from the database in chunks, through the
+//! record view, into the streaming writer. The file is written under a temporary name in the target
+//! folder and renamed only when complete, so a crash, a kill or an error never leaves a file that
+//! looks finished.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{Local, NaiveDate};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Action, Actor, AuditEvent};
+use crate::db::DbConn;
+use crate::db::schema::{patients, tumors};
+use crate::domain::date::PartialDate;
+use crate::domain::naaccr::{
+    CombinedDictionary, Dictionary, ItemLevel, NaaccrPatient, NaaccrTumor, NaaccrVersion,
+    NaaccrXmlWriter, RecordType, UserDictionary, WriterOptions, create_output,
+};
+use crate::error::AppError;
+use crate::models::patient::{Patient, Scope};
+use crate::models::tumor::Tumor;
+
+/// Patients loaded per query: memory stays flat whatever the number of patients.
+const CHUNK: i64 = 500;
+
+/// Which tumors an export or a submission run takes.
+#[derive(Debug, Clone, Default)]
+pub struct CaseSelection {
+    /// Earliest date of diagnosis (inclusive); a partial date of diagnosis overlapping it counts.
+    pub diagnosed_from: Option<PartialDate>,
+    /// Latest date of diagnosis (inclusive).
+    pub diagnosed_to: Option<PartialDate>,
+    /// Class of case codes; empty = all.
+    pub classes_of_case: Vec<String>,
+    /// Abstract statuses (complete, reviewed...); empty = all.
+    pub abstract_statuses: Vec<String>,
+    /// Only these facilities (within the user's scope); empty = the whole scope.
+    pub facilities: Vec<i64>,
+    /// Only these tumors (a submission run's choice), when set.
+    pub only_tumors: Option<std::sync::Arc<std::collections::HashSet<i64>>>,
+}
+
+impl CaseSelection {
+    /// Whether a tumor is selected by the diagnosis range, class of case and status.
+    pub fn takes(&self, tumor: &Tumor) -> bool {
+        if let Some(only) = &self.only_tumors
+            && !only.contains(&tumor.id)
+        {
+            return false;
+        }
+        if !self.classes_of_case.is_empty()
+            && !tumor
+                .class_of_case
+                .as_ref()
+                .is_some_and(|c| self.classes_of_case.contains(c))
+        {
+            return false;
+        }
+        if !self.abstract_statuses.is_empty()
+            && !self.abstract_statuses.contains(&tumor.abstract_status)
+        {
+            return false;
+        }
+        if self.diagnosed_from.is_none() && self.diagnosed_to.is_none() {
+            return true;
+        }
+        let Some(dx) = tumor
+            .date_of_diagnosis
+            .as_deref()
+            .and_then(|d| PartialDate::parse(d).ok())
+        else {
+            return false;
+        };
+        if let Some(from) = &self.diagnosed_from
+            && dx.latest() < from.earliest()
+        {
+            return false;
+        }
+        if let Some(to) = &self.diagnosed_to
+            && dx.earliest() > to.latest()
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// What to write and how.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub record_type: RecordType,
+    pub version: NaaccrVersion,
+    /// `registryId` written once at the file level (the sender), when not empty.
+    pub registry_id: String,
+    pub user_dictionaries: Vec<UserDictionary>,
+    pub left_zero_padding: bool,
+    pub selection: CaseSelection,
+}
+
+/// One patient left out of the file because items could not be written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedPatient {
+    pub patient_id: i64,
+    pub reasons: Vec<String>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ExportSummary {
+    pub patients: usize,
+    pub tumors: usize,
+    pub bytes: u64,
+    /// SHA-256 of the file as written (compressed when gzip), hex.
+    pub checksum: String,
+    pub skipped: Vec<SkippedPatient>,
+    /// Stored items the target dictionary does not define (kept in the database, not in the file).
+    pub items_not_in_dictionary: BTreeSet<String>,
+    /// Ids of the tumors written.
+    #[serde(skip)]
+    pub tumor_ids: Vec<(i64, chrono::NaiveDateTime)>,
+}
+
+/// A patient and its selected tumors, as stored.
+pub struct CaseRecord {
+    pub patient: Patient,
+    pub tumors: Vec<Tumor>,
+}
+
+/// Calls `each` for every patient of `scope` with at least one selected tumor, in id order,
+/// loading `CHUNK` patients at a time. `each` returns `false` to stop.
+pub fn for_each_case(
+    conn: &mut DbConn,
+    scope: &Scope,
+    selection: &CaseSelection,
+    mut each: impl FnMut(CaseRecord) -> Result<bool, AppError>,
+) -> Result<(), AppError> {
+    let mut last_id = 0i64;
+    loop {
+        let mut query = patients::table
+            .filter(patients::id.gt(last_id))
+            .select(Patient::as_select())
+            .order(patients::id.asc())
+            .limit(CHUNK)
+            .into_boxed();
+        if let Scope::Facilities(ids) = scope {
+            query = query.filter(patients::facility_id.eq_any(ids.clone()));
+        }
+        if !selection.facilities.is_empty() {
+            query = query.filter(patients::facility_id.eq_any(selection.facilities.clone()));
+        }
+        let chunk: Vec<Patient> = query.load(conn)?;
+        let Some(last) = chunk.last() else {
+            return Ok(());
+        };
+        last_id = last.id;
+        let ids: Vec<i64> = chunk.iter().map(|p| p.id).collect();
+        let mut chunk_tumors: Vec<Tumor> = tumors::table
+            .filter(tumors::patient_id.eq_any(ids))
+            .select(Tumor::as_select())
+            .order((tumors::patient_id.asc(), tumors::id.asc()))
+            .load(conn)?;
+        chunk_tumors.retain(|t| selection.takes(t));
+        let mut tumors = chunk_tumors.into_iter().peekable();
+        for patient in chunk {
+            let mut own = Vec::new();
+            while let Some(t) = tumors.next_if(|t| t.patient_id == patient.id) {
+                own.push(t);
+            }
+            // Tumors of patients before this one cannot exist (same order); skip defensively.
+            while tumors.next_if(|t| t.patient_id < patient.id).is_some() {}
+            if own.is_empty() {
+                continue;
+            }
+            if !each(CaseRecord {
+                patient,
+                tumors: own,
+            })? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Turns a stored patient into the NAACCR view of `dictionary`: items the dictionary does not
+/// define at that level are left out and named in `not_defined`.
+pub fn naaccr_patient(
+    case: &CaseRecord,
+    dictionary: &CombinedDictionary,
+    not_defined: &mut BTreeSet<String>,
+) -> NaaccrPatient {
+    let mut keep = |level: ItemLevel, items: std::collections::BTreeMap<String, String>| {
+        items
+            .into_iter()
+            .filter_map(|(id, value)| {
+                let id = target_id(dictionary, level, id);
+                match dictionary.item(&id) {
+                    Some(def) if def.level == level => Some((id, value)),
+                    _ => {
+                        if !not_defined.contains(&id) {
+                            not_defined.insert(id);
+                        }
+                        None
+                    }
+                }
+            })
+            .collect()
+    };
+    let patient_items = keep(ItemLevel::Patient, case.patient.all_items());
+    let tumors = case
+        .tumors
+        .iter()
+        .map(|t| NaaccrTumor {
+            items: keep(ItemLevel::Tumor, t.all_items(&case.patient)),
+        })
+        .collect();
+    NaaccrPatient {
+        items: patient_items,
+        tumors,
+    }
+}
+
+/// The application stores sex as `sexAssignedAtBirth` (v26); a v25 file calls it `sex`.
+fn target_id(dictionary: &CombinedDictionary, level: ItemLevel, id: String) -> String {
+    if level == ItemLevel::Patient
+        && id == "sexAssignedAtBirth"
+        && dictionary.item(&id).is_none()
+        && dictionary.item("sex").is_some()
+    {
+        return "sex".into();
+    }
+    id
+}
+
+/// A temporary name beside `target` that keeps its ending (so `.gz` still means gzip).
+fn temporary_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.xml".into());
+    let nonce: u64 = rand::random();
+    target.with_file_name(format!(".partial-{nonce:016x}-{name}"))
+}
+
+/// SHA-256 (hex) and size of a file, read in a stream.
+pub fn file_checksum(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.finalize()), bytes))
+}
+
+/// Writes the export to `out` (gzip when it ends in `.gz`). `progress` gets (patients, tumors)
+/// written so far after each chunk of patients. Records one export audit event.
+pub fn export_to_file(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    request: &ExportRequest,
+    out: &Path,
+    mut progress: impl FnMut(usize, usize) -> Result<(), AppError>,
+) -> Result<ExportSummary, AppError> {
+    let temp = temporary_path(out);
+    let result = write_file(conn, scope, request, &temp, &mut progress);
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            if let Err(remove) = std::fs::remove_file(&temp)
+                && remove.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(error = %remove, "could not remove a partial export file");
+            }
+            return Err(e);
+        }
+    };
+    std::fs::rename(&temp, out)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("could not complete the file: {e}")))?;
+    audit::record(
+        conn,
+        actor,
+        &AuditEvent::new(Action::Export, "naaccr-file").detail(format!(
+            "NAACCR XML {} record type {}: {} patients, {} tumors, sha256 {}",
+            request.version,
+            request.record_type,
+            summary.patients,
+            summary.tumors,
+            summary.checksum
+        )),
+    )?;
+    Ok(summary)
+}
+
+fn write_file(
+    conn: &mut DbConn,
+    scope: &Scope,
+    request: &ExportRequest,
+    path: &Path,
+    progress: &mut impl FnMut(usize, usize) -> Result<(), AppError>,
+) -> Result<ExportSummary, AppError> {
+    let io_error = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("export file: {e}"));
+    let output = create_output(path).map_err(io_error)?;
+    let mut options = WriterOptions::new(request.version, request.record_type);
+    options.user_dictionaries = request.user_dictionaries.clone();
+    options.left_zero_padding = request.left_zero_padding;
+    options.time_generated = Some(Local::now().fixed_offset());
+    let mut root: Vec<(&str, &str)> = vec![("naaccrRecordVersion", request.version.as_str())];
+    if !request.registry_id.trim().is_empty() {
+        root.push(("registryId", request.registry_id.trim()));
+    }
+    let mut writer = NaaccrXmlWriter::new(output, options, &root)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut dictionary = CombinedDictionary::new(Dictionary::base(request.version));
+    for user in &request.user_dictionaries {
+        dictionary
+            .add_user(user.clone())
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    }
+    let mut summary = ExportSummary::default();
+    let mut since_progress = 0usize;
+    for_each_case(conn, scope, &request.selection, |case| {
+        let record = naaccr_patient(&case, &dictionary, &mut summary.items_not_in_dictionary);
+        match writer.write_patient(&record) {
+            Ok(()) => {
+                summary
+                    .tumor_ids
+                    .extend(case.tumors.iter().map(|t| (t.id, t.updated_at)));
+            }
+            Err(crate::domain::naaccr::NaaccrWriteError::InvalidItems(issues)) => {
+                summary.skipped.push(SkippedPatient {
+                    patient_id: case.patient.id,
+                    reasons: issues.iter().map(ToString::to_string).collect(),
+                });
+            }
+            Err(e) => return Err(AppError::Internal(anyhow::anyhow!("export: {e}"))),
+        }
+        since_progress += 1;
+        if since_progress >= CHUNK as usize {
+            since_progress = 0;
+            progress(writer.patient_count(), writer.tumor_count())?;
+        }
+        Ok(true)
+    })?;
+    summary.patients = writer.patient_count();
+    summary.tumors = writer.tumor_count();
+    writer
+        .finish()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("export: {e}")))?
+        .finish()
+        .map_err(io_error)?;
+    (summary.checksum, summary.bytes) = file_checksum(path).map_err(io_error)?;
+    progress(summary.patients, summary.tumors)?;
+    Ok(summary)
+}
+
+/// Parses a `--diagnosed-from`/`--diagnosed-to` date (YYYY, YYYY-MM, YYYY-MM-DD or CCYYMMDD).
+pub fn parse_date_bound(text: &str) -> Result<PartialDate, AppError> {
+    PartialDate::parse(text).map_err(|e| AppError::BadRequest(format!("date '{text}': {e}")))
+}
+
+/// Today in the server's time zone (deadline computations).
+pub fn today() -> NaiveDate {
+    Local::now().date_naive()
+}

@@ -1,0 +1,597 @@
+//! NAACCR export and import as a receiving registry sees them: files written by the real binary,
+//! validated against the NAACCR XML 1.8 schema with xmllint, re-read by the reader, imported back.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use registrar::domain::demo;
+use registrar::domain::naaccr::{
+    Dictionary, NaaccrPatient, NaaccrTumor, NaaccrVersion, NaaccrXmlReader, NaaccrXmlWriter,
+    RecordType, WriterOptions, create_output, open_input,
+};
+
+use crate::common::{TestApp, spawn_app};
+
+fn registrar(app: &TestApp) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_registrar"));
+    cmd.env("DATABASE_URL", &app.database_url)
+        .env("REGISTRAR_DATA_DIR", app.settings.data_dir.as_os_str())
+        .env("REGISTRAR_LOG", "warn");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> String {
+    let output = cmd.output().expect("registrar runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn xsd() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/naaccr/naaccr_data_1.8.xsd")
+}
+
+/// Validates a (possibly gzipped) file against the NAACCR XML 1.8 schema with xmllint.
+/// Without xmllint the test says so and goes on (CI installs libxml2-utils; there it must exist).
+fn assert_schema_valid(path: &Path) {
+    let probe = Command::new("xmllint").arg("--version").output();
+    if probe.is_err() {
+        assert!(std::env::var("CI").is_err(), "xmllint missing under CI");
+        eprintln!("SKIPPED schema validation: xmllint not installed");
+        return;
+    }
+    let output = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(xsd())
+        .arg(path)
+        .output()
+        .expect("xmllint runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn read_all(path: &Path) -> (Vec<NaaccrPatient>, usize) {
+    let mut reader = NaaccrXmlReader::new(open_input(path).unwrap()).unwrap();
+    let mut patients = Vec::new();
+    while let Some(p) = reader.next_patient() {
+        patients.push(p.unwrap());
+    }
+    let issues = reader.take_issues();
+    assert!(issues.is_empty(), "{issues:?}");
+    (patients, 0)
+}
+
+/// Synthetic cases as NAACCR records with every item the generator makes.
+fn demo_patients(count: usize, first_number: u64) -> Vec<NaaccrPatient> {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    demo::generate(7, count, today)
+        .enumerate()
+        .map(|(i, p)| {
+            let mut items: BTreeMap<String, String> = p
+                .items
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            items.insert(
+                "patientIdNumber".into(),
+                format!("{:08}", first_number + i as u64),
+            );
+            NaaccrPatient {
+                items,
+                tumors: p
+                    .tumors
+                    .iter()
+                    .map(|t| NaaccrTumor {
+                        items: t.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn write_file(path: &Path, record_type: RecordType, patients: &[NaaccrPatient]) {
+    let out = create_output(path).unwrap();
+    let options = WriterOptions::new(NaaccrVersion::V260, record_type);
+    let mut writer = NaaccrXmlWriter::new(out, options, &[("registryId", "0000012345")]).unwrap();
+    for p in patients {
+        writer.write_patient(p).unwrap();
+    }
+    writer.finish().unwrap().finish().unwrap();
+}
+
+/// Only the items of a record type (what a file of that type can carry).
+fn of_record_type(p: &NaaccrPatient, record_type: RecordType) -> NaaccrPatient {
+    let dictionary = Dictionary::base(NaaccrVersion::V260);
+    let keep = |items: &BTreeMap<String, String>| {
+        items
+            .iter()
+            .filter(|(id, _)| {
+                dictionary
+                    .item(id)
+                    .is_some_and(|d| d.record_types.contains(record_type))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    NaaccrPatient {
+        items: keep(&p.items),
+        tumors: p
+            .tumors
+            .iter()
+            .map(|t| NaaccrTumor {
+                items: keep(&t.items),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_imported_file_exports_back_with_every_item_of_every_tumor() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    for (record_type, profile) in [
+        (RecordType::A, "State central registry"),
+        (RecordType::I, "NPCR"),
+    ] {
+        // Each record type in its own facility, so the export of one does not see the other.
+        let facility = format!("FAC{}", record_type.as_str());
+        let source: Vec<NaaccrPatient> = demo_patients(60, 1)
+            .iter()
+            .map(|p| of_record_type(p, record_type))
+            .collect();
+        let input = dir
+            .path()
+            .join(format!("in-{}.xml.gz", record_type.as_str()));
+        write_file(&input, record_type, &source);
+        assert_schema_valid(&input);
+        let items: usize = source
+            .iter()
+            .flat_map(|p| &p.tumors)
+            .map(|t| t.items.len())
+            .sum();
+        assert!(items > 60 * 30, "many items per tumor: {items}");
+
+        let out = run(registrar(&app)
+            .arg("import")
+            .arg(&input)
+            .args(["--facility", facility.as_str()]));
+        assert!(out.contains("60 created"), "{out}");
+        assert!(out.contains("0 rejected"), "{out}");
+        // A second import of the same file changes nothing.
+        let again = run(registrar(&app)
+            .arg("import")
+            .arg(&input)
+            .args(["--facility", facility.as_str()]));
+        assert!(again.contains("60 unchanged"), "{again}");
+
+        // Export only this facility's cases: the same record type, through a profile.
+        let exported = dir.path().join(format!("out-{}.xml", record_type.as_str()));
+        let facility_id = app.facility(&facility);
+        let mut conn = app.conn();
+        let scope = registrar::models::patient::Scope::Facilities(vec![facility_id]);
+        registrar::services::submissions::ensure_default_profiles(&mut conn).unwrap();
+        let profile = registrar::models::submission::find_profile_by_name(&mut conn, profile)
+            .unwrap()
+            .unwrap();
+        let request = registrar::services::submissions::export_request(
+            &profile,
+            None,
+            None,
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(request.record_type, record_type);
+        let summary = registrar::services::export::export_to_file(
+            &mut conn,
+            &registrar::audit::Actor::system("test"),
+            &scope,
+            &request,
+            &exported,
+            |_, _| Ok(()),
+        )
+        .unwrap();
+        drop(conn);
+        assert_eq!(summary.patients, 60);
+        assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
+        assert_schema_valid(&exported);
+
+        let (back, _) = read_all(&exported);
+        assert_eq!(back.len(), source.len());
+        for (a, b) in source.iter().zip(&back) {
+            assert_eq!(a.items, b.items, "patient items");
+            assert_eq!(a.tumors.len(), b.tumors.len());
+            for (ta, tb) in a.tumors.iter().zip(&b.tumors) {
+                assert_eq!(ta.items, tb.items, "every item of every tumor");
+            }
+        }
+    }
+    // One import event per patient created (60 per record type), none for the unchanged re-import.
+    let imports = app
+        .audit_rows()
+        .into_iter()
+        .filter(|r| r.action == "import" && r.entity == "patient")
+        .count();
+    assert_eq!(imports, 120);
+}
+
+#[tokio::test]
+async fn the_command_line_export_writes_valid_files_of_each_record_type_and_version() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    run(registrar(&app).args(["demo", "--patients", "80", "--seed", "3"]));
+    for (profile, args, name) in [
+        ("NPCR", vec![], "npcr.xml"),
+        ("NCDB", vec!["--naaccr-version", "250"], "ncdb-250.xml.gz"),
+        ("SEER", vec!["--record-type", "C"], "seer-c.xml"),
+        (
+            "State central registry",
+            vec![
+                "--record-type",
+                "M",
+                "--diagnosed-from",
+                "2018-01-01",
+                "--diagnosed-to",
+                "2022",
+            ],
+            "state-m.xml",
+        ),
+    ] {
+        let out = dir.path().join(name);
+        let stdout = run(registrar(&app)
+            .args(["export", "--profile", profile, "--out"])
+            .arg(&out)
+            .args(&args));
+        assert!(stdout.contains("tumors"), "{stdout}");
+        assert_schema_valid(&out);
+        let mut reader = NaaccrXmlReader::new(open_input(&out).unwrap()).unwrap();
+        let header = reader.header().clone();
+        let mut tumors = 0;
+        while let Some(p) = reader.next_patient() {
+            let p = p.unwrap();
+            if header.record_type == RecordType::I {
+                assert!(p.item("nameLast").is_none(), "no names in an I file");
+            }
+            for t in &p.tumors {
+                if name == "state-m.xml" {
+                    let dx = t.item("dateOfDiagnosis").unwrap();
+                    assert!(("2018".."2023").contains(&dx), "{dx}");
+                }
+            }
+            tumors += p.tumors.len();
+        }
+        assert!(reader.take_issues().is_empty());
+        assert!(tumors > 0, "{name}");
+        match name {
+            "ncdb-250.xml.gz" => {
+                assert_eq!(header.version, NaaccrVersion::V250);
+                assert_eq!(header.record_type, RecordType::A);
+                let raw = std::fs::read(&out).unwrap();
+                assert!(raw.starts_with(&[0x1f, 0x8b]), "gzip");
+            }
+            "seer-c.xml" => assert_eq!(header.record_type, RecordType::C),
+            "state-m.xml" => assert_eq!(header.record_type, RecordType::M),
+            _ => assert_eq!(header.record_type, RecordType::I),
+        }
+        // Nothing half-written is left beside the file.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+    // A failing export (the folder does not exist) leaves no file and says why.
+    let output = registrar(&app)
+        .args(["export", "--profile", "NPCR", "--out"])
+        .arg(dir.path().join("missing/x.xml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let output = registrar(&app)
+        .args(["export", "--profile", "Nobody", "--out"])
+        .arg(dir.path().join("x.xml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no submission profile named"));
+    assert!(!dir.path().join("x.xml").exists());
+    let exports = app
+        .audit_rows()
+        .into_iter()
+        .filter(|r| r.action == "export")
+        .count();
+    assert_eq!(exports, 4, "one export event per file");
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/naaccr")
+        .join(name)
+}
+
+#[tokio::test]
+async fn import_reports_rejected_patients_with_line_patient_and_item_and_keeps_the_good_ones() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let problems = dir.path().join("problems.csv");
+    // Invalid items: both patients rejected, each problem listed with its line and item.
+    let output = registrar(&app)
+        .arg("import")
+        .arg(fixture("invalid-items-260.xml"))
+        .arg("--problems")
+        .arg(&problems)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("2 rejected"), "{stdout}");
+    let csv = std::fs::read_to_string(&problems).unwrap();
+    assert!(csv.starts_with("line,patient,tumor,patientIdNumber,item,problem,outcome"));
+    assert!(
+        csv.contains("8,1,,00000001,primarySite,item belongs to the Tumor level"),
+        "{csv}"
+    );
+    assert!(csv.contains("stateCaseFlag,unknown item"), "{csv}");
+    assert!(
+        csv.contains("sequenceNumberCentral,value is 1 characters long"),
+        "{csv}"
+    );
+
+    // Spec 1.5 to 1.8, dictionaries 180 to 260, gzip, extensions: all import.
+    for name in [
+        "valid-180-spec15-user-dictionary.xml",
+        "valid-260-user-dictionary-210-spec16.xml",
+        "valid-250-spec17.xml",
+        "valid-260-incidence-extensions.xml.gz",
+    ] {
+        let user_dictionary = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/naaccr/user-defined-naaccr-dictionary-210.xml");
+        let out = run(registrar(&app)
+            .arg("import")
+            .arg(fixture(name))
+            .arg("--problems")
+            .arg(&problems)
+            .arg("--user-dictionary")
+            .arg(&user_dictionary));
+        assert!(out.contains("0 rejected"), "{name}: {out}");
+        assert!(
+            !out.contains(" 0 created, 0 updated, 0 unchanged"),
+            "{name}: {out}"
+        );
+    }
+
+    // Broken XML: a clear error with the line; the patients before the break are stored.
+    let output = registrar(&app)
+        .arg("import")
+        .arg(fixture("broken-260.xml"))
+        .arg("--problems")
+        .arg(&problems)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("broken at line"), "{stdout}");
+}
+
+/// A NAACCR 18 flat I record (4048 characters) from items placed at their dictionary columns.
+fn flat_line(items: &[(&str, &str)]) -> String {
+    let dictionary = Dictionary::base(NaaccrVersion::V180);
+    let mut line = vec![b' '; 4048];
+    for (id, value) in items {
+        let def = dictionary.item(id).unwrap_or_else(|| panic!("{id}"));
+        let start = def.start_column.unwrap() as usize - 1;
+        line[start..start + value.len()].copy_from_slice(value.as_bytes());
+    }
+    String::from_utf8(line).unwrap()
+}
+
+#[tokio::test]
+async fn a_naaccr_18_flat_file_imports_patients_with_their_tumors() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("legacy.txt");
+    let common = [
+        ("recordType", "I"),
+        ("naaccrRecordVersion", "180"),
+        ("registryId", "0000012345"),
+        ("patientIdNumber", "00000777"),
+        ("dateOfBirth", "19500101"),
+    ];
+    let mut first = common.to_vec();
+    first.extend([
+        ("tumorRecordNumber", "01"),
+        ("primarySite", "C509"),
+        ("dateOfDiagnosis", "20170301"),
+    ]);
+    let mut second = common.to_vec();
+    second.extend([
+        ("tumorRecordNumber", "02"),
+        ("primarySite", "C341"),
+        ("dateOfDiagnosis", "20180615"),
+    ]);
+    let text = format!(
+        "{}\n{}\n{}\n",
+        flat_line(&first),
+        flat_line(&second),
+        "too short"
+    );
+    std::fs::write(&file, text).unwrap();
+    let output = registrar(&app).arg("import").arg(&file).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("NAACCR 18 flat file"), "{stdout}");
+    assert!(stdout.contains("1 read, 1 created"), "{stdout}");
+    assert!(stdout.contains("tumors: 2 created"), "{stdout}");
+    let problems = std::fs::read_to_string(dir.path().join("legacy.txt.problems.csv")).unwrap();
+    assert!(problems.contains("line skipped"), "{problems}");
+    let mut conn = app.conn();
+    let facility = app.facility("0000000001");
+    let patient =
+        registrar::models::submission::patient_by_id_number(&mut conn, facility, "00000777")
+            .unwrap()
+            .unwrap();
+    let tumors = registrar::models::tumor::for_patient(&mut conn, patient.id).unwrap();
+    let sites: Vec<_> = tumors
+        .iter()
+        .map(|t| t.primary_site.clone().unwrap())
+        .collect();
+    assert_eq!(sites, ["C509", "C341"]);
+}
+
+/// Waits until a run leaves queued/running; returns its page.
+async fn finished_run(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    for _ in 0..600 {
+        let (status, body) = app.get(client, path).await;
+        assert_eq!(status, 200, "{body}");
+        if !body.contains("<strong>queued</strong>") && !body.contains("<strong>running</strong>") {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the run did not finish");
+}
+
+fn profile_id(app: &TestApp, name: &str) -> i64 {
+    let mut conn = app.conn();
+    registrar::services::submissions::ensure_default_profiles(&mut conn).unwrap();
+    registrar::models::submission::find_profile_by_name(&mut conn, name)
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_submission_run_is_blocked_by_errors_until_an_admin_overrides_with_a_reason() {
+    let app = spawn_app().await;
+    run(registrar(&app).args(["demo", "--patients", "40", "--seed", "5"]));
+    let admin = app.admin_client().await;
+    let (status, page) = app.get(&admin, "/submissions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("NPCR (CDC)"), "{page}");
+    let npcr = profile_id(&app, "NPCR");
+    let (_, page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(page.contains("Nothing sent with this profile yet"));
+
+    // Demo abstracts lack items NPCR requires (type of reporting source...): the run is blocked.
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/submissions/profiles/{npcr}/runs"),
+            &[("diagnosed_from", "2000"), ("changed_only", "1")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &admin, &location).await;
+    assert!(page.contains("<strong>blocked</strong>"), "{page}");
+    assert!(
+        page.contains("required item typeOfReportingSource is empty"),
+        "{page}"
+    );
+    assert!(!page.contains("Download the file"));
+
+    // A registrar may not override; an admin must give a reason.
+    let registrar_client = app
+        .client_for(
+            "Rita Registrar",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    let refused = app
+        .post_form(
+            &registrar_client,
+            &format!("{location}/override"),
+            &[("reason", "deadline today, fix later")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let too_short = app
+        .post_form(&admin, &format!("{location}/override"), &[("reason", "ok")])
+        .await;
+    assert_eq!(too_short.status().as_u16(), 400);
+    let accepted = app
+        .post_form(
+            &admin,
+            &format!("{location}/override"),
+            &[(
+                "reason",
+                "State asked for the file today; corrections follow",
+            )],
+        )
+        .await;
+    assert_eq!(accepted.status().as_u16(), 303);
+    let page = finished_run(&app, &admin, &location).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(page.contains("State asked for the file today"), "{page}");
+
+    // The file: gzip NAACCR XML of record type I, valid against the schema, every case once.
+    let response = admin
+        .get(app.url(&format!("{location}/file")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.contains("submission-"), "{disposition}");
+    let bytes = response.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("npcr.xml.gz");
+    std::fs::write(&file, &bytes).unwrap();
+    assert_schema_valid(&file);
+    let mut reader = NaaccrXmlReader::new(open_input(&file).unwrap()).unwrap();
+    assert_eq!(reader.header().record_type, RecordType::I);
+    let mut tumors = 0;
+    while let Some(p) = reader.next_patient() {
+        tumors += p.unwrap().tumors.len();
+    }
+    assert!(tumors > 0);
+    let (_, profile_page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(profile_page.contains("(override)"), "{profile_page}");
+    assert!(
+        profile_page.contains(&format!("{location}/file")),
+        "{profile_page}"
+    );
+
+    // Nothing changed since: the next run of changed cases has nothing to send.
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/submissions/profiles/{npcr}/runs"),
+            &[("diagnosed_from", "2000"), ("changed_only", "1")],
+        )
+        .await;
+    let second = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &admin, &second).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(page.contains("0 tumors sent"), "{page}");
+
+    // Audited: the override (with its reason) and the download as an export.
+    let rows = app.audit_rows();
+    assert!(rows.iter().any(|r| {
+        r.entity == "submission-run"
+            && r.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("State asked"))
+    }));
+    assert!(
+        rows.iter()
+            .any(|r| r.action == "export" && r.entity == "submission-file")
+    );
+}
