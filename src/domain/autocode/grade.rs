@@ -42,7 +42,10 @@ fn roman_or_digit(s: &str) -> Option<(u8, usize)> {
     // Longest roman numerals first.
     for (word, v) in [("iv", 4u8), ("iii", 3), ("ii", 2), ("i", 1), ("v", 5)] {
         if let Some(rest) = s_trim.strip_prefix(word)
-            && !rest.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && !rest
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
         {
             return Some((v, skipped + word.len()));
         }
@@ -75,10 +78,9 @@ fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize>
 fn gleason_patterns(s: &str) -> Option<(u8, u8, usize)> {
     let b = s.as_bytes();
     for i in 0..b.len() {
-        let (Some(&a), Some(&p)) = (b.get(i), b.get(i + 1)) else {
+        let Some(&a) = b.get(i) else {
             continue;
         };
-        let _ = p;
         if !(b'1'..=b'5').contains(&a) {
             continue;
         }
@@ -210,7 +212,12 @@ pub(crate) fn find_grades(text: &str) -> Vec<GradeFinding> {
             });
         }
     }
-    for key in ["isup grade", "fuhrman grade", "fuhrman nuclear grade", "isup nucleolar grade"] {
+    for key in [
+        "isup grade",
+        "fuhrman grade",
+        "fuhrman nuclear grade",
+        "isup nucleolar grade",
+    ] {
         for i in occurrences(&lower, key) {
             let after = i + key.len();
             if let Some((v, n)) = roman_or_digit(window(after, 8))
@@ -250,8 +257,25 @@ pub(crate) fn find_grades(text: &str) -> Vec<GradeFinding> {
             out.push(GradeFinding {
                 system: GradeSystem::LowHigh,
                 span: i..after + n,
-                value: ["L", "M", "H"].get(usize::from(v - 1)).unwrap_or(&"M").to_string(),
+                value: ["L", "M", "H"]
+                    .get(usize::from(v - 1))
+                    .unwrap_or(&"M")
+                    .to_string(),
             });
+        }
+    }
+    for key in ["figo grade", "histologic grade", "fnclcc grade"] {
+        for i in occurrences(&lower, key) {
+            let after = i + key.len();
+            if let Some((v, n)) = roman_or_digit(window(after, 6))
+                && (1..=3).contains(&v)
+            {
+                out.push(GradeFinding {
+                    system: GradeSystem::Differentiation,
+                    span: i..after + n,
+                    value: v.to_string(),
+                });
+            }
         }
     }
     // Differentiation.
@@ -280,8 +304,38 @@ pub(crate) fn find_grades(text: &str) -> Vec<GradeFinding> {
     out
 }
 
+/// A checklist answer such as "Grade 3 (scores of 8 or 9)" to a grade question: the system
+/// comes from the question ("Histologic Grade (Nottingham Histologic Score)").
+pub(crate) fn checklist_grade(question: &str, answer: &str) -> Option<GradeFinding> {
+    let q = question.to_ascii_lowercase();
+    let a = answer.to_ascii_lowercase();
+    let system = if q.contains("nottingham") {
+        GradeSystem::Nottingham
+    } else if q.contains("gleason") || q.contains("grade group") {
+        GradeSystem::GleasonGradeGroup
+    } else if q.contains("who") {
+        GradeSystem::WhoCns
+    } else if q.contains("isup") || q.contains("fuhrman") {
+        GradeSystem::IsupFuhrman
+    } else {
+        GradeSystem::Differentiation
+    };
+    let i = occurrences(&a, "grade").next()?;
+    let after = i + "grade".len();
+    let (v, n) = roman_or_digit(a.get(after..)?)?;
+    (1..=5).contains(&v).then(|| GradeFinding {
+        system,
+        span: i..after + n,
+        value: v.to_string(),
+    })
+}
+
 /// Which systems code grade for a site (most specific first); `None` when grade does not apply.
-pub(crate) fn systems_for(site: Option<&str>, histology: Option<u32>, behavior: Option<char>) -> Vec<GradeSystem> {
+pub(crate) fn systems_for(
+    site: Option<&str>,
+    histology: Option<u32>,
+    behavior: Option<char>,
+) -> Vec<GradeSystem> {
     use GradeSystem::*;
     if histology.is_some_and(|h| (9590..=9993).contains(&h)) {
         return Vec::new();
@@ -350,32 +404,78 @@ mod tests {
     #[test]
     fn nottingham_score_maps_to_grade() {
         use GradeSystem::Nottingham;
-        assert_eq!(first("NOTTINGHAM GRADE 2 (3+2+1=6/9)", Nottingham).as_deref(), Some("2"));
-        assert_eq!(first("Nottingham score 8", Nottingham).as_deref(), Some("3"));
-        assert_eq!(first("Nottingham histologic grade: 1 (score 5)", Nottingham).as_deref(), Some("1"));
-        assert_eq!(first("Nottingham grade III", Nottingham).as_deref(), Some("3"));
+        assert_eq!(
+            first("NOTTINGHAM GRADE 2 (3+2+1=6/9)", Nottingham).as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            first("Nottingham score 8", Nottingham).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            first("Nottingham histologic grade: 1 (score 5)", Nottingham).as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            first("Nottingham grade III", Nottingham).as_deref(),
+            Some("3")
+        );
     }
 
     #[test]
     fn gleason_gives_grade_group() {
         use GradeSystem::GleasonGradeGroup;
-        assert_eq!(first("Gleason score 3 + 4 = 7", GleasonGradeGroup).as_deref(), Some("2"));
-        assert_eq!(first("Gleason score 4+3=7", GleasonGradeGroup).as_deref(), Some("3"));
-        assert_eq!(first("Gleason 4+5=9, Grade Group 5", GleasonGradeGroup).as_deref(), Some("5"));
-        assert_eq!(first("(Grade group 1)", GleasonGradeGroup).as_deref(), Some("1"));
+        assert_eq!(
+            first("Gleason score 3 + 4 = 7", GleasonGradeGroup).as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            first("Gleason score 4+3=7", GleasonGradeGroup).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            first("Gleason 4+5=9, Grade Group 5", GleasonGradeGroup).as_deref(),
+            Some("5")
+        );
+        assert_eq!(
+            first("(Grade group 1)", GleasonGradeGroup).as_deref(),
+            Some("1")
+        );
     }
 
     #[test]
     fn who_isup_differentiation_and_low_high() {
-        assert_eq!(first("Meningioma, CNS WHO grade 1", GradeSystem::WhoCns).as_deref(), Some("1"));
-        assert_eq!(first("WHO grade II", GradeSystem::WhoCns).as_deref(), Some("2"));
-        assert_eq!(first("WHO/ISUP grade 3", GradeSystem::IsupFuhrman).as_deref(), Some("3"));
         assert_eq!(
-            first("well to moderately differentiated", GradeSystem::Differentiation).as_deref(),
+            first("Meningioma, CNS WHO grade 1", GradeSystem::WhoCns).as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            first("WHO grade II", GradeSystem::WhoCns).as_deref(),
             Some("2")
         );
-        assert_eq!(first("Poorly differentiated", GradeSystem::Differentiation).as_deref(), Some("3"));
-        assert_eq!(first("HIGH-GRADE papillary urothelial", GradeSystem::LowHigh).as_deref(), Some("H"));
-        assert_eq!(first("nuclear grade 2", GradeSystem::LowHigh).as_deref(), Some("M"));
+        assert_eq!(
+            first("WHO/ISUP grade 3", GradeSystem::IsupFuhrman).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            first(
+                "well to moderately differentiated",
+                GradeSystem::Differentiation
+            )
+            .as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            first("Poorly differentiated", GradeSystem::Differentiation).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            first("HIGH-GRADE papillary urothelial", GradeSystem::LowHigh).as_deref(),
+            Some("H")
+        );
+        assert_eq!(
+            first("nuclear grade 2", GradeSystem::LowHigh).as_deref(),
+            Some("M")
+        );
     }
 }

@@ -66,7 +66,9 @@ pub fn generate_icd10_table(crosswalk_csv: &str) -> Result<String, Icd10TableErr
         })?;
         let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         let code = get(c_code).replace('.', "").to_ascii_uppercase();
-        if code.is_empty() {
+        // Only tumour codes (C, D); the crosswalk's few symptom and encounter codes
+        // (J91.0, R18.0, Z51.x) say nothing about the primary site.
+        if !(code.starts_with('C') || code.starts_with('D')) {
             continue;
         }
         // Only the lateral codes (1 right, 2 left) say something; 0/9 follow from the site.
@@ -137,7 +139,9 @@ mod tests {
     use super::*;
 
     fn shared(path: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path);
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared")
+            .join(path);
         std::fs::read_to_string(&p).unwrap_or_else(|e| {
             panic!(
                 "reference file {} is needed by this test and could not be read: {e}",
@@ -170,6 +174,9 @@ mod tests {
             (m.site.as_str(), m.histology.as_str(), m.laterality),
             ("C446", "8720", Some('2'))
         );
-        assert!(lookup(&t, "Z12.31").is_none(), "screening codes are not tumours");
+        assert!(
+            lookup(&t, "Z12.31").is_none(),
+            "screening codes are not tumours"
+        );
     }
 }

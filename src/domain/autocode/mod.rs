@@ -13,6 +13,8 @@ mod grade;
 mod icd10;
 
 #[cfg(test)]
+mod acceptance;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
@@ -105,10 +107,7 @@ impl CodingSuggestions {
         TumorCodes {
             primary_site: self.primary_site.first().map(|s| s.code.clone()),
             histology: self.histology.first().map(|s| s.code.clone()),
-            behavior: self
-                .behavior
-                .first()
-                .and_then(|s| s.code.chars().next()),
+            behavior: self.behavior.first().and_then(|s| s.code.chars().next()),
         }
     }
 
@@ -151,7 +150,11 @@ impl HistologyTerm {
         let site = site.unwrap_or("");
         self.readings
             .iter()
-            .find(|r| !r.sites.is_empty() && !site.is_empty() && r.sites.iter().any(|p| site.starts_with(p.as_str())))
+            .find(|r| {
+                !r.sites.is_empty()
+                    && !site.is_empty()
+                    && r.sites.iter().any(|p| site.starts_with(p.as_str()))
+            })
             .or_else(|| self.readings.iter().find(|r| r.sites.is_empty()))
     }
 }
@@ -273,12 +276,22 @@ fn parse_histology_terms(
         let (code, sites) = match code.split_once('@') {
             Some((c, s)) => (
                 c,
-                s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+                s.split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
             ),
             None => (code, Vec::new()),
         };
-        let (hist, beh) = code.trim().split_once('/').ok_or_else(|| err("no '/' in the code"))?;
-        let behavior = beh.trim().chars().next().filter(|c| ('0'..='3').contains(c));
+        let (hist, beh) = code
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| err("no '/' in the code"))?;
+        let behavior = beh
+            .trim()
+            .chars()
+            .next()
+            .filter(|c| ('0'..='3').contains(c));
         let (Some(behavior), true) = (
             behavior,
             hist.len() == 4 && hist.bytes().all(|b| b.is_ascii_digit()),
@@ -318,7 +331,11 @@ fn parse_histology_terms(
     Ok((index, terms))
 }
 
-type SiteTables = (PhraseIndex<usize>, Vec<Organ>, PhraseIndex<(String, String)>);
+type SiteTables = (
+    PhraseIndex<usize>,
+    Vec<Organ>,
+    PhraseIndex<(String, String)>,
+);
 
 fn parse_site_terms(text: &str) -> Result<SiteTables, TermTableError> {
     let mut organ_index = PhraseIndex::default();
@@ -342,7 +359,9 @@ fn parse_site_terms(text: &str) -> Result<SiteTables, TermTableError> {
                 return Err(err("organ line needs @key|code|priority|phrases"));
             };
             if !valid_code(code) {
-                return Err(err(&format!("\"{code}\" is not a topography code like C504")));
+                return Err(err(&format!(
+                    "\"{code}\" is not a topography code like C504"
+                )));
             }
             let priority: u8 = priority
                 .parse()
@@ -362,10 +381,14 @@ fn parse_site_terms(text: &str) -> Result<SiteTables, TermTableError> {
                 return Err(err("subsite line needs key|code|phrases"));
             };
             if !valid_code(code) {
-                return Err(err(&format!("\"{code}\" is not a topography code like C504")));
+                return Err(err(&format!(
+                    "\"{code}\" is not a topography code like C504"
+                )));
             }
             if !organs.iter().any(|o| o.key == *key) {
-                return Err(err(&format!("subsite of unknown organ \"{key}\" (declare @{key} first)")));
+                return Err(err(&format!(
+                    "subsite of unknown organ \"{key}\" (declare @{key} first)"
+                )));
             }
             for p in phrases.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                 subsites.insert(p, (key.to_string(), code.to_string()));
@@ -378,7 +401,11 @@ fn parse_site_terms(text: &str) -> Result<SiteTables, TermTableError> {
 /// Skin-type histologies, for which bare body parts ("left forearm") name a skin site.
 fn is_skin_type(histology: Option<u32>) -> bool {
     histology.is_some_and(|h| {
-        (8720..=8790).contains(&h) || (8090..=8098).contains(&h) || h == 8247 || h == 8081 || h == 8832
+        (8720..=8790).contains(&h)
+            || (8090..=8098).contains(&h)
+            || h == 8247
+            || h == 8081
+            || h == 8832
     })
 }
 
@@ -460,7 +487,8 @@ impl Autocoder {
             .and_then(|r| histology_number(&r.histology));
 
         // Primary site.
-        let mut site = self.site_suggestions(report, &docs, &icd10, best_hist, hist_num);
+        let (mut site, side_hints) =
+            self.site_suggestions(report, &docs, &icd10, best_hist, hist_num);
         let site_code = site.first().map(|s| s.code.clone());
 
         // Histology with the site known (site-specific readings, e.g. papillary carcinoma of thyroid).
@@ -473,29 +501,36 @@ impl Autocoder {
             && is_marrow_histology(h)
             && site.first().is_none_or(|s| s.code != "C421")
         {
-            let phrase = histology.first().map(|s| s.label.clone()).unwrap_or_default();
+            let phrase = histology
+                .first()
+                .map(|s| s.label.clone())
+                .unwrap_or_default();
             site.insert(
                 0,
                 Suggestion {
                     code: "C421".to_string(),
                     label: "bone marrow".to_string(),
                     confidence: 85,
-                    evidence: histology.first().map(|s| s.evidence.clone()).unwrap_or_else(|| {
-                        vec![Evidence {
-                            source: EvidenceSource::Text,
-                            location: None,
-                            section: None,
-                            span: None,
-                            phrase,
-                        }]
-                    }),
+                    evidence: histology
+                        .first()
+                        .map(|s| s.evidence.clone())
+                        .unwrap_or_else(|| {
+                            vec![Evidence {
+                                source: EvidenceSource::Text,
+                                location: None,
+                                section: None,
+                                span: None,
+                                phrase,
+                            }]
+                        }),
                 },
             );
         }
         let site_code = site.first().map(|s| s.code.clone());
         let behavior_code = behavior.first().and_then(|b| b.code.chars().next());
 
-        let laterality = self.laterality_suggestion(report, &docs, &icd10, site_code.as_deref());
+        let laterality =
+            self.laterality_suggestion(report, &docs, &icd10, site_code.as_deref(), &side_hints);
         let grade = self.grade_suggestions(
             report,
             &docs,
@@ -503,7 +538,6 @@ impl Autocoder {
             site_code.as_deref(),
             histology.first().and_then(|s| histology_number(&s.code)),
             behavior_code,
-            best_hist,
         );
         CodingSuggestions {
             primary_site: site,
@@ -535,9 +569,18 @@ impl Autocoder {
                         .map(|s| s.question.to_ascii_lowercase())
                         .unwrap_or_default();
                     let histology_question = q.is_empty()
-                        || ["histolog", "tumor type", "tumour type", "diagnosis", "subtype", "type of", "morpholog", "classification"]
-                            .iter()
-                            .any(|k| q.contains(k));
+                        || [
+                            "histolog",
+                            "tumor type",
+                            "tumour type",
+                            "diagnosis",
+                            "subtype",
+                            "type of",
+                            "morpholog",
+                            "classification",
+                        ]
+                        .iter()
+                        .any(|k| q.contains(k));
                     if !histology_question {
                         continue;
                     }
@@ -550,7 +593,8 @@ impl Autocoder {
                     EvidenceSource::Text
                 }
             };
-            for m in self.histology_index.find_all(&doc.t) {
+            // Overlapping matches: "invasive melanoma" must not hide "melanoma, nodular type".
+            for m in self.histology_index.find_overlapping(&doc.t) {
                 if screening.assertion_at(doc.location, &m.span) != Assertion::Affirmed {
                     continue;
                 }
@@ -583,7 +627,11 @@ impl Autocoder {
 
     /// The best histology hit: synoptic first, then text; within a source the worst behavior,
     /// then the most specific term, the best section and the earliest position.
-    fn best_histology<'h>(&self, hits: &'h [HistologyHit], site: Option<&str>) -> Option<&'h HistologyHit> {
+    fn best_histology<'h>(
+        &self,
+        hits: &'h [HistologyHit],
+        site: Option<&str>,
+    ) -> Option<&'h HistologyHit> {
         let score = |h: &HistologyHit| {
             let (hist, beh) = self.hit_codes(h, site).unwrap_or_default();
             let behavior_rank = match beh {
@@ -756,10 +804,28 @@ impl Autocoder {
                 laterality: None,
                 order: order_base + n,
             };
+            // A subsite on the header line wins; else one said elsewhere in the same part
+            // ("... 2.3 CM, UPPER OUTER QUADRANT").
+            let of_organ = |s: &&PhraseMatch<'_, (String, String)>| {
+                s.value.0 == organ.key && range.contains(&s.tokens.start)
+            };
             let subsite = sub_hits
                 .iter()
-                .filter(|s| s.value.0 == organ.key && near(&s.tokens))
-                .max_by_key(|s| (s.tokens.len(), std::cmp::Reverse(s.tokens.start.abs_diff(m.tokens.start))));
+                .filter(of_organ)
+                .filter(|s| near(&s.tokens))
+                .max_by_key(|s| {
+                    (
+                        s.tokens.len(),
+                        std::cmp::Reverse(s.tokens.start.abs_diff(m.tokens.start)),
+                    )
+                })
+                .or_else(|| {
+                    sub_hits
+                        .iter()
+                        .filter(of_organ)
+                        .filter(|s| s.tokens.start.abs_diff(m.tokens.start) <= 40)
+                        .min_by_key(|s| s.tokens.start.abs_diff(m.tokens.start))
+                });
             if let Some(s) = subsite {
                 finding.code = s.value.1.clone();
                 finding.has_subsite = true;
@@ -769,7 +835,8 @@ impl Autocoder {
             }
             if organ.key == "breast"
                 && !finding.has_subsite
-                && let Some((code, span)) = breast_clock_quadrant(doc_t, line_lo, line_hi, &lat_hits)
+                && let Some((code, span)) =
+                    breast_clock_quadrant(doc_t, line_lo, line_hi, &lat_hits)
             {
                 finding.code = code;
                 finding.has_subsite = true;
@@ -808,13 +875,21 @@ impl Autocoder {
             .into_iter()
             .filter(|f| f.priority > 0 || skin_type)
             .map(|mut f| {
-                let key = self.organs.get(f.organ).map(|o| o.key.as_str()).unwrap_or("");
+                let key = self
+                    .organs
+                    .get(f.organ)
+                    .map(|o| o.key.as_str())
+                    .unwrap_or("");
                 if lymphoma && key == "lymph_node" {
                     f.priority = 3;
                 }
                 if skin_type && (key == "skin" || f.priority == 0) {
                     // A named skin site beats the organ words of a skin specimen ("skin of breast").
-                    f.priority = if f.has_subsite || f.priority == 0 { 3 } else { 2 };
+                    f.priority = if f.has_subsite || f.priority == 0 {
+                        3
+                    } else {
+                        2
+                    };
                     if key == "skin" && f.has_subsite {
                         f.priority = 4;
                     }
@@ -831,18 +906,30 @@ impl Autocoder {
         icd10: &[&Icd10Mapping],
         best_hist: Option<&HistologyHit>,
         hist: Option<u32>,
-    ) -> Vec<Suggestion> {
+    ) -> (Vec<Suggestion>, Vec<(String, char, Evidence)>) {
         let mut out: Vec<(Suggestion, EvidenceSource)> = Vec::new();
+        // Laterality said next to the organ of each finding: (site, code, evidence).
+        let mut side_hints: Vec<(String, char, Evidence)> = Vec::new();
 
-        // 1. Synoptic: checklist name and site-like answers.
+        // 1. Synoptic: checklist name (first: it names the organ) and site-like answers.
         let mut syn_findings = Vec::new();
-        let mut order = 0;
+        let mut order = 1_000;
         for (i, item) in report.synoptic.iter().enumerate() {
             let q = item.question.to_ascii_lowercase();
             let site_question = q.is_empty()
-                || ["site", "location", "laterality", "procedure", "specimen", "quadrant", "lobe", "histolog", "tumor type"]
-                    .iter()
-                    .any(|k| q.contains(k));
+                || [
+                    "site",
+                    "location",
+                    "laterality",
+                    "procedure",
+                    "specimen",
+                    "quadrant",
+                    "lobe",
+                    "histolog",
+                    "tumor type",
+                ]
+                .iter()
+                .any(|k| q.contains(k));
             if !site_question {
                 continue;
             }
@@ -860,14 +947,19 @@ impl Autocoder {
         }
         // Subsite answers ("Tumor Site: Upper outer quadrant") refine the organ named elsewhere.
         let templates: Vec<&str> = {
-            let mut v: Vec<&str> = report.synoptic.iter().map(|s| s.template.as_str()).filter(|t| !t.is_empty()).collect();
+            let mut v: Vec<&str> = report
+                .synoptic
+                .iter()
+                .map(|s| s.template.as_str())
+                .filter(|t| !t.is_empty())
+                .collect();
             v.dedup();
             v
         };
         for tpl in &templates {
             let t = Tokenized::new(tpl);
             let n = t.tokens.len();
-            let mut f = self.organs_in(&t, 0..n, None, None, EvidenceSource::Synoptic, 10_000);
+            let mut f = self.organs_in(&t, 0..n, None, None, EvidenceSource::Synoptic, 0);
             for x in &mut f {
                 if let Some(e) = x.evidence.first_mut() {
                     e.phrase = format!("checklist {tpl}");
@@ -908,7 +1000,13 @@ impl Autocoder {
                     break;
                 }
             }
-            out.push((self.finding_suggestion(best, hist, 95), EvidenceSource::Synoptic));
+            if let Some((c, e)) = best.laterality.clone() {
+                side_hints.push((best.code.clone(), c, e));
+            }
+            out.push((
+                self.finding_suggestion(best, hist, 95),
+                EvidenceSource::Synoptic,
+            ));
         }
 
         // 2. ICD-10 from the lab.
@@ -931,14 +1029,26 @@ impl Autocoder {
             && let Some(doc) = docs.iter().find(|d| Some(d.location) == h.location)
         {
             let part = doc.t.part(h.tokens.start);
-            let f = self.organs_in(&doc.t, part, Some(doc.location), Some(doc.kind), EvidenceSource::Text, 0);
+            let f = self.organs_in(
+                &doc.t,
+                part,
+                Some(doc.location),
+                Some(doc.kind),
+                EvidenceSource::Text,
+                0,
+            );
             text_site = self.pick_site(f, hist);
         }
         if text_site.is_none() {
             let levels: [&[SectionKind]; 4] = [
                 &[SectionKind::FinalDiagnosis],
                 &[SectionKind::Specimen],
-                &[SectionKind::Synoptic, SectionKind::Comment, SectionKind::Other, SectionKind::Microscopic],
+                &[
+                    SectionKind::Synoptic,
+                    SectionKind::Comment,
+                    SectionKind::Other,
+                    SectionKind::Microscopic,
+                ],
                 &[SectionKind::Gross, SectionKind::History],
             ];
             for kinds in levels {
@@ -947,7 +1057,14 @@ impl Autocoder {
                     kinds.contains(&d.kind) && matches!(d.location, TextLocation::Section(_))
                 }) {
                     let len = doc.t.tokens.len();
-                    f.extend(self.organs_in(&doc.t, 0..len, Some(doc.location), Some(doc.kind), EvidenceSource::Text, n * 10_000));
+                    f.extend(self.organs_in(
+                        &doc.t,
+                        0..len,
+                        Some(doc.location),
+                        Some(doc.kind),
+                        EvidenceSource::Text,
+                        n * 10_000,
+                    ));
                 }
                 text_site = self.pick_site(f, hist);
                 if text_site.is_some() {
@@ -961,6 +1078,9 @@ impl Autocoder {
                 Some(SectionKind::Gross) | Some(SectionKind::History) => 50,
                 _ => 70,
             };
+            if let Some((c, e)) = f.laterality.clone() {
+                side_hints.push((f.code.clone(), c, e));
+            }
             out.push((self.finding_suggestion(f, hist, conf), EvidenceSource::Text));
         }
 
@@ -976,7 +1096,7 @@ impl Autocoder {
                         top.evidence.extend(s.evidence);
                     } else if top_vague && s_specific {
                         let mut evidence = s.evidence.clone();
-                        evidence.extend(top.evidence.drain(..));
+                        evidence.append(&mut top.evidence);
                         *top = Suggestion {
                             code: s.code,
                             label: s.label,
@@ -996,20 +1116,30 @@ impl Autocoder {
         {
             let spinal = docs.iter().any(|d| d.t.lower.contains("spinal"));
             let implied = match h {
-                9530..=9539 if !top.code.starts_with("C70") => Some(if spinal { "C701" } else { "C700" }),
+                9530..=9539 if !top.code.starts_with("C70") => {
+                    Some(if spinal { "C701" } else { "C700" })
+                }
                 8272 if top.code != "C751" => Some("C751"),
                 _ => None,
             };
             if let Some(code) = implied {
                 top.label = format!("{} (coded to {code} for this histology)", top.label);
+                // The side said next to the organ still holds for the recoded site.
+                for h in side_hints.iter_mut().filter(|h| h.0 == top.code) {
+                    h.0 = code.to_string();
+                }
                 top.code = code.to_string();
             }
         }
-        ranked
+        (ranked, side_hints)
     }
 
     fn finding_suggestion(&self, f: SiteFinding, hist: Option<u32>, confidence: u8) -> Suggestion {
-        let key = self.organs.get(f.organ).map(|o| o.key.clone()).unwrap_or_default();
+        let key = self
+            .organs
+            .get(f.organ)
+            .map(|o| o.key.clone())
+            .unwrap_or_default();
         let label = f
             .evidence
             .iter()
@@ -1028,7 +1158,11 @@ impl Autocoder {
         Suggestion {
             code: f.code,
             label,
-            confidence: if f.has_subsite { confidence } else { confidence.saturating_sub(5) },
+            confidence: if f.has_subsite {
+                confidence
+            } else {
+                confidence.saturating_sub(5)
+            },
             evidence: f.evidence,
         }
     }
@@ -1039,6 +1173,7 @@ impl Autocoder {
         docs: &[Doc<'_>],
         icd10: &[&Icd10Mapping],
         site: Option<&str>,
+        side_hints: &[(String, char, Evidence)],
     ) -> Vec<Suggestion> {
         let Some(site) = site else {
             return Vec::new();
@@ -1084,8 +1219,17 @@ impl Autocoder {
                 )];
             }
         }
-        // 2. Laterality next to a mention of the site's organ (checklist answers, then text).
         let prefix = site.get(..3).unwrap_or("");
+        // 2. The side said next to the organ mention the site was coded from.
+        if let Some((_, c, e)) = side_hints.iter().find(|h| h.0.get(..3) == Some(prefix)) {
+            let conf = if e.source == EvidenceSource::Synoptic {
+                95
+            } else {
+                90
+            };
+            return vec![mk(*c, conf, vec![e.clone()])];
+        }
+        // 3. Laterality next to any mention of the site's organ (checklist answers, then text).
         let organ_matches = |f: &SiteFinding| {
             self.organs
                 .get(f.organ)
@@ -1108,7 +1252,14 @@ impl Autocoder {
                 TextLocation::Section(_) => EvidenceSource::Text,
             };
             let len = doc.t.tokens.len();
-            for f in self.organs_in(&doc.t, 0..len, Some(doc.location), Some(doc.kind), source, 0) {
+            for f in self.organs_in(
+                &doc.t,
+                0..len,
+                Some(doc.location),
+                Some(doc.kind),
+                source,
+                0,
+            ) {
                 if organ_matches(&f)
                     && let Some((c, e)) = f.laterality
                 {
@@ -1117,7 +1268,8 @@ impl Autocoder {
             }
         }
         if let Some(top_weight) = votes.iter().map(|v| v.2).max() {
-            let top: Vec<&(char, Evidence, u8)> = votes.iter().filter(|v| v.2 == top_weight).collect();
+            let top: Vec<&(char, Evidence, u8)> =
+                votes.iter().filter(|v| v.2 == top_weight).collect();
             let first = top.first().map(|v| v.0).unwrap_or('9');
             let agree = top.iter().all(|v| v.0 == first);
             let evidence: Vec<Evidence> = top.iter().take(3).map(|v| v.1.clone()).collect();
@@ -1131,8 +1283,10 @@ impl Autocoder {
             }
             return vec![mk('9', 40, evidence)];
         }
-        // 3. The lab's ICD-10-CM code.
-        if let Some(m) = icd10.iter().find(|m| m.site.get(..3) == Some(prefix) && m.laterality.is_some())
+        // 4. The lab's ICD-10-CM code.
+        if let Some(m) = icd10
+            .iter()
+            .find(|m| m.site.get(..3) == Some(prefix) && m.laterality.is_some())
             && let Some(c) = m.laterality
         {
             return vec![mk(c, 80, vec![icd_evidence(m)])];
@@ -1140,7 +1294,6 @@ impl Autocoder {
         vec![mk('9', 50, Vec::new())]
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn grade_suggestions(
         &self,
         report: &ReportText,
@@ -1149,7 +1302,6 @@ impl Autocoder {
         site: Option<&str>,
         histology: Option<u32>,
         behavior: Option<char>,
-        best_hist: Option<&HistologyHit>,
     ) -> Vec<GradeSuggestion> {
         let systems = grade::systems_for(site, histology, behavior);
         if systems.is_empty() {
@@ -1159,28 +1311,37 @@ impl Autocoder {
         for doc in docs {
             let weight = match (doc.location, doc.kind) {
                 (TextLocation::Synoptic(i), _) => {
-                    let q = report.synoptic.get(i).map(|s| s.question.to_ascii_lowercase()).unwrap_or_default();
-                    if q.contains("grade") || q.contains("gleason") || q.contains("differentiation") {
+                    let q = report
+                        .synoptic
+                        .get(i)
+                        .map(|s| s.question.to_ascii_lowercase())
+                        .unwrap_or_default();
+                    if q.contains("grade") || q.contains("gleason") || q.contains("differentiation")
+                    {
                         4
                     } else {
                         continue;
                     }
                 }
                 (_, SectionKind::FinalDiagnosis) => 3,
-                (_, SectionKind::Synoptic) | (_, SectionKind::Comment) | (_, SectionKind::Other) => 2,
+                (_, SectionKind::Synoptic)
+                | (_, SectionKind::Comment)
+                | (_, SectionKind::Other) => 2,
                 (_, SectionKind::Microscopic) => 1,
                 _ => continue,
             };
-            // Prefer the grade stated in the same numbered part as the histology.
-            let part_bytes = best_hist
-                .filter(|h| h.location == Some(doc.location))
-                .map(|h| doc.t.part(h.tokens.start))
-                .map(|p| doc.t.span(p.start, p.end));
-            for f in grade::find_grades(doc.t.text) {
+            let mut findings = grade::find_grades(doc.t.text);
+            if let TextLocation::Synoptic(i) = doc.location
+                && findings.is_empty()
+                && let Some(item) = report.synoptic.get(i)
+                && let Some(f) = grade::checklist_grade(&item.question, &item.answer)
+            {
+                findings.push(f);
+            }
+            for f in findings {
                 if screening.assertion_at(doc.location, &f.span) != Assertion::Affirmed {
                     continue;
                 }
-                let in_part = part_bytes.as_ref().is_some_and(|p| p.contains(&f.span.start));
                 let e = Evidence {
                     source: if matches!(doc.location, TextLocation::Synoptic(_)) {
                         EvidenceSource::Synoptic
@@ -1192,7 +1353,7 @@ impl Autocoder {
                     span: Some(f.span.clone()),
                     phrase: doc.t.text.get(f.span.clone()).unwrap_or("").to_string(),
                 };
-                found.push((f, e, weight + u8::from(in_part)));
+                found.push((f, e, weight));
             }
         }
         let mut out = Vec::new();
@@ -1225,7 +1386,9 @@ impl Autocoder {
 fn in_situ_modifier(t: &Tokenized<'_>, tokens: &Range<usize>) -> Option<char> {
     let after = (t.word(tokens.end), t.word(tokens.end + 1));
     let after2 = (t.word(tokens.end + 1), t.word(tokens.end + 2));
-    if after == ("in", "situ") || after2 == ("in", "situ") && !t.tokens.get(tokens.end).is_some_and(|x| x.clause_break) {
+    if after == ("in", "situ")
+        || after2 == ("in", "situ") && !t.tokens.get(tokens.end).is_some_and(|x| x.clause_break)
+    {
         return Some('2');
     }
     let b1 = tokens.start.checked_sub(1).map(|i| t.word(i)).unwrap_or("");
@@ -1233,7 +1396,10 @@ fn in_situ_modifier(t: &Tokenized<'_>, tokens: &Range<usize>) -> Option<char> {
     if (b2, b1) == ("in", "situ") || b1 == "noninvasive" || (b2, b1) == ("non", "invasive") {
         return Some('2');
     }
-    if matches!(b1, "invasive" | "infiltrating" | "microinvasive" | "metastatic") {
+    if matches!(
+        b1,
+        "invasive" | "infiltrating" | "microinvasive" | "metastatic"
+    ) {
         return Some('3');
     }
     None

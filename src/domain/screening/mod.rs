@@ -156,12 +156,19 @@ impl ReportText {
     }
 }
 
-fn flush(sections: &mut Vec<(SectionKind, String)>, kind: Option<SectionKind>, current: &mut String) {
+fn flush(
+    sections: &mut Vec<(SectionKind, String)>,
+    kind: Option<SectionKind>,
+    current: &mut String,
+) {
     let text = std::mem::take(current);
     if text.trim().is_empty() {
         return;
     }
-    sections.push((kind.unwrap_or(SectionKind::FinalDiagnosis), text.trim().to_string()));
+    sections.push((
+        kind.unwrap_or(SectionKind::FinalDiagnosis),
+        text.trim().to_string(),
+    ));
 }
 
 /// A heading line of a pasted report, with the text after the heading on the same line.
@@ -191,7 +198,10 @@ fn heading(line: &str) -> Option<(SectionKind, &str)> {
     };
     let head = head.trim().to_ascii_lowercase();
     // A heading stands alone or ends in a colon; "Diagnosis of exclusion" is not one.
-    if rest.is_empty() && !trimmed.trim_end().ends_with(':') && trimmed.trim() != trimmed.trim().to_ascii_uppercase() {
+    if rest.is_empty()
+        && !trimmed.trim_end().ends_with(':')
+        && trimmed.trim() != trimmed.trim().to_ascii_uppercase()
+    {
         return None;
     }
     HEADINGS
@@ -323,7 +333,11 @@ impl ScreeningResult {
     pub fn assertion_at(&self, location: TextLocation, span: &Range<usize>) -> Assertion {
         self.excluded
             .iter()
-            .filter(|e| e.location == location && e.span.start <= span.start && span.start < e.span.end.max(e.span.start + 1))
+            .filter(|e| {
+                e.location == location
+                    && e.span.start <= span.start
+                    && span.start < e.span.end.max(e.span.start + 1)
+            })
             .map(|e| e.assertion)
             .min_by_key(|a| assertion_rank(*a))
             .unwrap_or(Assertion::Affirmed)
@@ -673,7 +687,9 @@ impl Screener {
                                 break;
                             }
                             // A new checklist line ("Histologic type: ...") starts a new statement.
-                            if tok.newline && t.line_has_colon.get(tok.line).copied().unwrap_or(false) {
+                            if tok.newline
+                                && t.line_has_colon.get(tok.line).copied().unwrap_or(false)
+                            {
                                 break;
                             }
                         }
@@ -691,7 +707,9 @@ impl Screener {
                     while start > 0 && end - start < SCOPE_BACKWARD {
                         // `first` is the earliest token in scope (or the trigger itself):
                         // the scope cannot reach past the start of its clause, line or list item.
-                        let Some(first) = t.tokens.get(start) else { break };
+                        let Some(first) = t.tokens.get(start) else {
+                            break;
+                        };
                         if first.clause_break || first.newline || first.comma {
                             break;
                         }
@@ -709,9 +727,23 @@ impl Screener {
                 _ => {}
             }
         }
+        for m in matches.iter().filter(|m| *m.value == Trigger::Benign) {
+            // Benign wording ("negative for malignancy") holds a cancer word that is no diagnosis.
+            excluded.push(ExcludedSpan {
+                location,
+                span: m.span.clone(),
+                assertion: Assertion::Negated,
+            });
+        }
         for s in &scopes {
             if let Trigger::Before(a) | Trigger::After(a) = s.kind {
-                let span = t.span(s.tokens.start, s.tokens.end);
+                // The trigger itself is covered too ("no malignant cells").
+                let scope = t.span(s.tokens.start, s.tokens.end);
+                let span = if scope.is_empty() {
+                    s.trigger.clone()
+                } else {
+                    scope.start.min(s.trigger.start)..scope.end.max(s.trigger.end)
+                };
                 if !span.is_empty() {
                     excluded.push(ExcludedSpan {
                         location,
@@ -749,7 +781,9 @@ impl Screener {
                 Trigger::Before(Assertion::Uncertain) | Trigger::After(Assertion::Uncertain) => {
                     (PhraseRole::AmbiguousNotReportable, None, None)
                 }
-                Trigger::Before(_) | Trigger::After(_) => (PhraseRole::HistoryOrRuleOut, None, None),
+                Trigger::Before(_) | Trigger::After(_) => {
+                    (PhraseRole::HistoryOrRuleOut, None, None)
+                }
                 Trigger::QualifierBefore | Trigger::QualifierAfter => {
                     (PhraseRole::AmbiguousReportable, None, None)
                 }

@@ -161,7 +161,9 @@ fn in_ranges(code: &str, ranges: &[String]) -> bool {
         match r.split_once('-') {
             // Same-width codes compare correctly as strings ("C504" within "C500"-"C509").
             Some((lo, hi)) => {
-                code.len() == lo.trim().len() && code.as_str() >= lo.trim() && code.as_str() <= hi.trim()
+                code.len() == lo.trim().len()
+                    && code.as_str() >= lo.trim()
+                    && code.as_str() <= hi.trim()
             }
             None => code == r,
         }

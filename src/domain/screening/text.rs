@@ -69,14 +69,18 @@ impl<'a> Tokenized<'a> {
                 // The stopword's gap stays with the next real word.
                 continue;
             }
-            let gap = bytes.get(gap_start..start).unwrap_or(&[]);
+            let gap_from = gap_start;
+            let gap = bytes.get(gap_from..start).unwrap_or(&[]);
             gap_start = end;
             let newline = gap.contains(&b'\n');
             line += gap.iter().filter(|&&b| b == b'\n').count();
             let blank_line = gap.iter().filter(|&&b| b == b'\n').count() >= 2;
             let mut clause_break = tokens.is_empty() || blank_line;
             for (k, &b) in gap.iter().enumerate() {
-                let followed_by_space = gap.get(k + 1).is_none_or(|n| n.is_ascii_whitespace());
+                // Look at the text, not the gap: in "1.2" the '.' is followed by a digit.
+                let followed_by_space = bytes
+                    .get(gap_from + k + 1)
+                    .is_none_or(|n| n.is_ascii_whitespace() || *n == b')' || *n == b'"');
                 match b {
                     b';' | b'!' | b'?' => clause_break = true,
                     b'.' if followed_by_space => clause_break = true,
@@ -130,7 +134,10 @@ impl<'a> Tokenized<'a> {
 
     /// Byte span covering tokens `from..to` (exclusive end); empty range when none.
     pub fn span(&self, from: usize, to: usize) -> Range<usize> {
-        match (self.tokens.get(from), to.checked_sub(1).and_then(|l| self.tokens.get(l))) {
+        match (
+            self.tokens.get(from),
+            to.checked_sub(1).and_then(|l| self.tokens.get(l)),
+        ) {
             (Some(a), Some(b)) if to > from => a.start..b.end,
             _ => 0..0,
         }
@@ -182,7 +189,8 @@ fn is_enumerator(word: &str, after: &[u8], at_line_start: bool) -> bool {
     }
     let short_number = word.len() <= 2 && word.bytes().all(|b| b.is_ascii_digit());
     let letter = word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic());
-    (short_number || letter) && matches!(after.first(), Some(b'.') | Some(b')'))
+    (short_number || letter)
+        && matches!(after.first(), Some(b'.') | Some(b')'))
         && after.get(1).is_none_or(|b| !b.is_ascii_digit())
 }
 
@@ -291,7 +299,11 @@ impl<T> PhraseIndex<T> {
     /// Longest phrase starting at token `i`, as (token count, phrase index).
     fn longest_at(&self, t: &Tokenized<'_>, i: usize) -> Option<(usize, usize)> {
         let word = t.word(i);
-        let exact = self.by_first_word.get(word).map(|v| v.as_slice()).unwrap_or(&[]);
+        let exact = self
+            .by_first_word
+            .get(word)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[]);
         let mut best: Option<(usize, usize)> = None;
         for &p in exact.iter().chain(self.wildcard_first.iter()) {
             let Some(phrase) = self.phrases.get(p) else {
@@ -342,13 +354,19 @@ impl<T> PhraseIndex<T> {
         out
     }
 
-    /// Every phrase matching at any position, overlaps allowed (longest per start position).
+    /// The longest phrase at every position, overlaps allowed, except a match lying wholly
+    /// inside a longer one ("neuroendocrine tumor" inside "pituitary neuroendocrine tumor").
     pub fn find_overlapping<'p>(&'p self, t: &Tokenized<'_>) -> Vec<PhraseMatch<'p, T>> {
-        let mut out = Vec::new();
+        let mut out: Vec<PhraseMatch<'p, T>> = Vec::new();
+        let mut covered_to = 0usize;
         for i in 0..t.tokens.len() {
             if let Some((n, p)) = self.longest_at(t, i)
                 && let Some(phrase) = self.phrases.get(p)
             {
+                if i + n <= covered_to {
+                    continue;
+                }
+                covered_to = i + n;
                 out.push(PhraseMatch {
                     tokens: i..i + n,
                     span: t.span(i, i + n),
@@ -400,12 +418,18 @@ mod tests {
     fn tokens_keep_byte_spans_and_breaks() {
         let t = Tokenized::new("BREAST, LEFT: carcinoma. 1.2 cm\n\n2. Node");
         let words: Vec<&str> = (0..t.tokens.len()).map(|i| t.word(i)).collect();
-        assert_eq!(words, ["breast", "left", "carcinoma", "1", "2", "cm", "2", "node"]);
+        assert_eq!(
+            words,
+            ["breast", "left", "carcinoma", "1", "2", "cm", "2", "node"]
+        );
         assert_eq!(&t.text[t.span(2, 3)], "carcinoma");
         assert!(t.tokens[1].comma);
         assert!(t.tokens[3].clause_break, "'. ' ends a sentence");
         assert!(!t.tokens[4].clause_break, "a decimal point does not");
-        assert!(t.tokens[6].enumerator, "'2.' after a blank line starts a part");
+        assert!(
+            t.tokens[6].enumerator,
+            "'2.' after a blank line starts a part"
+        );
         assert_eq!(t.part(7), 6..8);
         assert_eq!(t.part(0), 0..6);
     }
@@ -426,7 +450,11 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            [(2, "Ductal carcinoma in-situ"), (4, "liposarcomas"), (5, "CLL")]
+            [
+                (2, "Ductal carcinoma in-situ"),
+                (4, "liposarcomas"),
+                (5, "CLL")
+            ]
         );
     }
 
