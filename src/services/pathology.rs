@@ -1701,3 +1701,94 @@ pub fn screen_line(pipeline: &Pipeline, raw: &RawMessage) -> serde_json::Value {
     o.insert("evidence".into(), Value::from(evidence));
     Value::Object(o)
 }
+
+/// Generated Volume V files for the ingest benchmark: `reports` messages, `per_file` per file.
+/// The patients are those of `registrar demo --seed 1` (most reports carry their SSN and date of
+/// birth, some only name and date of birth, some are new people), so matching does real work.
+pub fn bench_files(reports: usize, per_file: usize) -> Vec<Vec<u8>> {
+    const DIAGNOSES: [(&str, &str, &str); 5] = [
+        (
+            "BREAST, LEFT, UPPER OUTER QUADRANT, CORE BIOPSY:\\.br\\INVASIVE DUCTAL CARCINOMA, NOTTINGHAM GRADE 2.",
+            "Breast, left, core biopsy",
+            "C50.412^Malignant neoplasm of upper-outer quadrant of left female breast^I10",
+        ),
+        (
+            "LUNG, RIGHT UPPER LOBE, WEDGE RESECTION:\\.br\\ADENOCARCINOMA, ACINAR PREDOMINANT, MODERATELY DIFFERENTIATED.",
+            "Lung, right upper lobe, wedge resection",
+            "C34.11^Malignant neoplasm of upper lobe, right bronchus or lung^I10",
+        ),
+        (
+            "COLON, SIGMOID, RESECTION:\\.br\\ADENOCARCINOMA, MODERATELY DIFFERENTIATED, INVADING MUSCULARIS PROPRIA.",
+            "Colon, sigmoid, resection",
+            "C18.7^Malignant neoplasm of sigmoid colon^I10",
+        ),
+        (
+            "PROSTATE, NEEDLE BIOPSIES:\\.br\\PROSTATIC ADENOCARCINOMA, GLEASON SCORE 3+4=7, GRADE GROUP 2.",
+            "Prostate, needle biopsies",
+            "C61^Malignant neoplasm of prostate^I10",
+        ),
+        (
+            "SKIN, LEFT FOREARM, SHAVE BIOPSY:\\.br\\SEBORRHEIC KERATOSIS. NEGATIVE FOR MALIGNANCY.",
+            "Skin, left forearm, shave biopsy",
+            "",
+        ),
+    ];
+    let today = chrono::Utc::now().date_naive();
+    let mut people = crate::domain::demo::generate(1, reports, today);
+    let mut files = Vec::new();
+    let mut current = Vec::new();
+    for i in 0..reports {
+        let person = people.next();
+        let item = |id: &str| {
+            person
+                .as_ref()
+                .and_then(|p| p.item(id))
+                .unwrap_or("")
+                .to_string()
+        };
+        let (mut last, first, dob, sex) = (
+            item("nameLast"),
+            item("nameFirst"),
+            item("dateOfBirth"),
+            item("sexAssignedAtBirth"),
+        );
+        let mut ssn = item("socialSecurityNumber");
+        match i % 10 {
+            // Name and date of birth only: a possible match.
+            7 | 8 => ssn.clear(),
+            // Someone new.
+            9 => {
+                last = format!("NEWPERSON{i}");
+                ssn.clear();
+            }
+            _ => {}
+        }
+        let sex = match sex.as_str() {
+            "1" => "M",
+            "2" => "F",
+            _ => "U",
+        };
+        let (diagnosis, specimen, icd10) = DIAGNOSES[i % DIAGNOSES.len()];
+        let ssn_field = if ssn.is_empty() {
+            String::new()
+        } else {
+            format!("~{ssn}^^^USSSA^SS")
+        };
+        let message = format!(
+            "MSH|^~\\&|BENCH|BENCH LAB^99D0000042^CLIA|REGISTRY|STATECR|20250301101500||ORU^R01^ORU_R01|B{i}|P|2.5.1|||||||||VOL_V_51_ORU_R01^NAACCR_CP\r\
+PID|1||BM{i}^^^BENCH&99D0000042&CLIA^MR{ssn_field}||{last}^{first}^^^^^L||{dob}|{sex}|||{i} Bench St^^Testville^VT^05001^USA^H\r\
+ORC|RE||||||||||||||||||||Bench Clinic^^^^^NPI^^^^1999800042\r\
+OBR|1||B25-{i}^BENCH^99D0000042^CLIA|11529-5^Surgical pathology study^LN|||20250301090000|||||||20250301140000|TISS&Tissue&HL70487|||||||20250303160000|||F||||||{icd10}\r\
+OBX|1|TX|22633-2^Path report.site of origin^LN|1|{specimen}||||||F\r\
+OBX|2|FT|22637-3^Path report.final diagnosis^LN|1|{diagnosis}||||||F\r\n"
+        );
+        current.extend_from_slice(message.as_bytes());
+        if (i + 1) % per_file == 0 {
+            files.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        files.push(current);
+    }
+    files
+}
