@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod pathology;
 pub mod patients;
 pub mod worklist;
 
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(worklist::configure)
         .configure(patients::configure)
+        .configure(pathology::configure)
         .configure(admin::configure);
 }
 

@@ -1792,3 +1792,4 @@ OBX|2|FT|22637-3^Path report.final diagnosis^LN|1|{diagnosis}||||||F\r\n"
     }
     files
 }
+pub type FieldErrorsView = BTreeMap<String, String>;
