@@ -1095,7 +1095,7 @@ pub fn ingest_pasted(
     } else {
         match crate::domain::hl7::Ssn::parse(ssn) {
             Ok(s) => (Some(s.as_str().to_string()), None),
-            Err(e) => (None, Some(format!("typed SSN not kept: {e:?}"))),
+            Err(e) => (None, Some(e.to_string())),
         }
     };
     let summary = ReportSummary {

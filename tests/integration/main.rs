@@ -9,4 +9,5 @@ mod cli;
 mod http_admin;
 mod http_auth;
 mod http_patients;
+mod pathology;
 mod storage;
