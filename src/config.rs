@@ -71,6 +71,8 @@ pub struct Settings {
     pub default_facility_name: String,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `registrar=debug`.
     pub log: String,
+    /// Port of the MLLP listener for lab systems (HL7 over TCP); off when not set, 0 = any free port.
+    pub mllp_port: Option<u16>,
 }
 
 impl Default for Settings {
@@ -91,6 +93,7 @@ impl Default for Settings {
             default_facility_code: "0000000001".into(),
             default_facility_name: "Main facility".into(),
             log: "info".into(),
+            mllp_port: None,
         }
     }
 }
@@ -133,6 +136,7 @@ pub const ENV_VARS: &[&str] = &[
     "REGISTRAR_DEFAULT_FACILITY_CODE",
     "REGISTRAR_DEFAULT_FACILITY_NAME",
     "REGISTRAR_LOG",
+    "REGISTRAR_MLLP_PORT",
 ];
 
 impl Settings {
@@ -233,6 +237,13 @@ impl Settings {
         }
         if let Some(v) = get("REGISTRAR_LOG") {
             self.log = v;
+        }
+        if let Some(v) = get("REGISTRAR_MLLP_PORT") {
+            self.mllp_port = if v.trim().is_empty() {
+                None
+            } else {
+                Some(parsed("REGISTRAR_MLLP_PORT", v)?)
+            };
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    mllp_port: Option<u16>,
     /// Set on the very first start: the admin account and its one-time password.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -56,17 +57,27 @@ impl Application {
         let key = session_key(&settings)?;
         let listener = TcpListener::bind((settings.bind_address.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
+        let mllp_port = match settings.mllp_port {
+            Some(p) => Some(crate::mllp::start(&settings.bind_address, p, pool.clone())?),
+            None => None,
+        };
         let state = web::Data::new(AppState { pool, settings });
         let server = run(listener, state, key)?;
         Ok(Application {
             port,
             server,
+            mllp_port,
             first_admin,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The bound port of the MLLP listener, when it is on.
+    pub fn mllp_port(&self) -> Option<u16> {
+        self.mllp_port
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -498,3 +498,128 @@ async fn prop_app() -> &'static TestApp {
     })
     .await
 }
+
+async fn mllp_exchange(port: u16, frame: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect to the MLLP listener");
+    stream.write_all(frame).await.expect("send");
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !reply.ends_with(&[0x1C, 0x0D]) {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut buf))
+            .await
+            .expect("an answer")
+            .expect("read");
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test]
+async fn the_mllp_listener_stores_messages_and_acknowledges_them() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let app = crate::common::spawn_app_with(|s| s.mllp_port = Some(port)).await;
+    let message = fixture("02_breast_dcis_left_clock.hl7");
+    let ack = mllp_exchange(port, &registrar::domain::hl7::mllp_frame(&message)).await;
+    assert!(ack.starts_with('\u{0B}'), "framed reply");
+    assert!(ack.contains("MSA|AA|"), "{ack}");
+    let junk = mllp_exchange(port, &registrar::domain::hl7::mllp_frame(b"hello, not HL7")).await;
+    assert!(junk.contains("MSA|AR|"), "{junk}");
+    let bad = fixture("65_malformed_junk_line.hl7");
+    let ae = mllp_exchange(port, &registrar::domain::hl7::mllp_frame(&bad)).await;
+    assert!(ae.contains("MSA|AE|"), "{ae}");
+    // All three were stored as received.
+    assert_eq!(model::raw_count(&mut app.conn()).unwrap(), 3);
+}
+
+async fn wait_for_text(c: &fantoccini::Client, css: &str, text: &str) -> bool {
+    for _ in 0..80 {
+        if let Ok(e) = c.find(fantoccini::Locator::Css(css)).await
+            && e.text().await.map(|t| t.contains(text)).unwrap_or(false)
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn in_a_browser_a_registrar_uploads_reviews_and_accepts_with_the_keyboard() {
+    use fantoccini::Locator;
+    use fantoccini::key::Key;
+    let app = spawn_app().await;
+    let (email, password) = (app.admin_email.clone(), app.admin_password.clone());
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pathology/09_lung_adenoca_rul.hl7");
+    let Some(b) = crate::common::browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    let enter = Key::Enter.to_string();
+    let result = async {
+        c.goto(&app.url("/login")).await?;
+        c.find(Locator::Id("email"))
+            .await?
+            .send_keys(&email)
+            .await?;
+        let pw = c.find(Locator::Id("password")).await?;
+        pw.send_keys(&password).await?;
+        pw.send_keys(&enter).await?;
+        assert!(wait_for_text(c, "h1", "Worklist").await);
+        c.goto(&app.url("/pathology/upload")).await?;
+        // The file input has the focus; choosing a file is typing its path.
+        c.active_element()
+            .await?
+            .send_keys(&file.display().to_string())
+            .await?;
+        c.find(Locator::Css("button[accesskey=s]"))
+            .await?
+            .send_keys(&enter)
+            .await?;
+        assert!(
+            wait_for_text(c, "#upload-results", "09_lung_adenoca_rul.hl7").await,
+            "upload results shown"
+        );
+        c.find(Locator::LinkText("Go to the reports to review"))
+            .await?
+            .send_keys(&enter)
+            .await?;
+        assert!(wait_for_text(c, "h1", "Pathology reports").await);
+        c.find(Locator::Css("a.path-open"))
+            .await?
+            .send_keys(&enter)
+            .await?;
+        assert!(wait_for_text(c, "h1", "Pathology report").await);
+        assert!(wait_for_text(c, "#reportability", "reportable").await);
+        let site = c.find(Locator::Id("f-primarySite")).await?;
+        assert_eq!(
+            site.prop("value").await?.as_deref().map(|v| &v[..3]),
+            Some("C34")
+        );
+        c.find(Locator::Id("accept"))
+            .await?
+            .send_keys(&enter)
+            .await?;
+        assert!(
+            wait_for_text(c, "main", "Saved.").await,
+            "the new patient's page is shown"
+        );
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        b.screenshot("browser-pathology-accept").await;
+    }
+    result.expect("browser steps");
+    assert_eq!(patient::count(&mut app.conn()).unwrap(), 1);
+    assert_eq!(tumor::count(&mut app.conn()).unwrap(), 1);
+}
