@@ -282,7 +282,8 @@ fn pathology_import(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()
     use crate::services::pathology::{Sender, Source, ingest};
     let url = DatabaseUrl::parse(&settings.database_url)?;
     db::migrate(&url)?;
-    let mut conn = url.connect()?;
+    let pool = db::build_pool(&url, 1)?;
+    let mut conn = pool.get()?;
     for file in files {
         let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         let sender = Sender {
@@ -301,7 +302,8 @@ fn pathology_bench(settings: &Settings, reports: usize, per_file: usize) -> anyh
     use crate::services::pathology::{Sender, Source, ingest};
     let url = DatabaseUrl::parse(&settings.database_url)?;
     db::migrate(&url)?;
-    let mut conn = url.connect()?;
+    let pool = db::build_pool(&url, 1)?;
+    let mut conn = pool.get()?;
     let patients = crate::models::patient::count(&mut conn)?;
     let files = crate::services::pathology::bench_files(reports, per_file.max(1));
     let bytes: usize = files.iter().map(Vec::len).sum();

@@ -331,7 +331,7 @@ pub struct TumorCandidate {
 }
 
 /// Score above which a candidate goes to the "possible match" queue.
-pub const POSSIBLE_MATCH_SCORE: i32 = 9;
+pub const POSSIBLE_MATCH_SCORE: i32 = 12;
 /// Score below which a patient is not even listed.
 const LIST_SCORE: i32 = 5;
 
@@ -347,9 +347,9 @@ pub fn match_patients(
 ) -> Result<Vec<PatientCandidate>, diesel::result::Error> {
     use crate::db::schema::patients;
     use diesel::prelude::*;
-    let mut found: Vec<Patient> = Vec::new();
+    let mut found: Vec<MatchRow> = Vec::new();
     let mut seen = HashSet::new();
-    let mut add = |rows: Vec<Patient>, found: &mut Vec<Patient>| {
+    let mut add = |rows: Vec<MatchRow>, found: &mut Vec<MatchRow>| {
         for p in rows {
             if seen.insert(p.id) {
                 found.push(p);
@@ -359,7 +359,7 @@ pub fn match_patients(
     if let Some(ssn) = &summary.ssn {
         let rows = patients::table
             .filter(patients::social_security_number.eq(ssn))
-            .select(Patient::as_select())
+            .select(MatchRow::as_select())
             .limit(20)
             .load(conn)?;
         add(rows, &mut found);
@@ -367,7 +367,7 @@ pub fn match_patients(
     if full_date(&summary.birth_date) {
         let rows = patients::table
             .filter(patients::date_of_birth.eq(&summary.birth_date))
-            .select(Patient::as_select())
+            .select(MatchRow::as_select())
             .limit(200)
             .load(conn)?;
         add(rows, &mut found);
@@ -375,20 +375,15 @@ pub fn match_patients(
     let last_key = search_key(&summary.name_last);
     if !last_key.is_empty() {
         let first_key = search_key(&summary.name_first);
+        // Same last and first name (the covering index answers it); people with another first
+        // name but the same birth date are found by the date query above.
         let mut q = patients::table
             .filter(patients::name_last_key.eq(&last_key))
-            .select(Patient::as_select())
-            .limit(200)
+            .select(MatchRow::as_select())
+            .limit(50)
             .into_boxed();
-        if let Some(initial) = first_key.chars().next() {
-            let lo = initial.to_string();
-            let mut hi = lo.clone();
-            hi.push(char::MAX);
-            q = q.filter(
-                patients::name_first_key
-                    .ge(lo)
-                    .and(patients::name_first_key.lt(hi)),
-            );
+        if !first_key.is_empty() {
+            q = q.filter(patients::name_first_key.eq(first_key));
         }
         let rows = q.load(conn)?;
         add(rows, &mut found);
@@ -406,7 +401,22 @@ pub fn match_patients(
     Ok(candidates)
 }
 
-fn score(summary: &ReportSummary, p: &Patient) -> Option<PatientCandidate> {
+/// The columns matching compares (no JSON items: they are read only for listed patients).
+#[derive(Debug, Clone, diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = crate::db::schema::patients)]
+struct MatchRow {
+    id: i64,
+    name_last: String,
+    name_first: Option<String>,
+    name_last_key: String,
+    name_first_key: String,
+    date_of_birth: Option<String>,
+    sex: Option<String>,
+    social_security_number: Option<String>,
+    medical_record_number: Option<String>,
+}
+
+fn score(summary: &ReportSummary, p: &MatchRow) -> Option<PatientCandidate> {
     let mut score = 0;
     let mut reasons = Vec::new();
     let dob = p.date_of_birth.as_deref().unwrap_or("");
@@ -474,17 +484,12 @@ fn score(summary: &ReportSummary, p: &Patient) -> Option<PatientCandidate> {
         score += 3;
         reasons.push("same medical record number".into());
     }
-    if let Some(zip) = &summary.zip
-        && p.extra_items()
-            .get("addrCurrentPostalCode")
-            .is_some_and(|z| z.get(..5) == Some(zip.as_str()))
-    {
-        score += 1;
-        reasons.push("same ZIP code".into());
-    }
     (score >= LIST_SCORE).then(|| PatientCandidate {
         patient_id: p.id,
-        name: p.display_name(),
+        name: match &p.name_first {
+            Some(f) if !f.is_empty() => format!("{}, {f}", p.name_last),
+            _ => p.name_last.clone(),
+        },
         birth_date: dob.to_string(),
         score,
         reasons,
@@ -907,6 +912,7 @@ fn settle(
         }
         report.match_candidates = to_json(&candidates);
     }
+    clean_text(report);
     let id = model::insert_report(conn, report)?;
     report.id = id;
     if let Some(mut earlier) = superseded {
@@ -923,6 +929,43 @@ fn settle(
     }
     audit::record(conn, actor, &event)?;
     Ok(id)
+}
+
+/// PostgreSQL text cannot hold NUL characters; what was received is kept byte for byte in the raw
+/// message, so the text copies show them as U+FFFD.
+fn clean_text(report: &mut Report) {
+    let clean = |s: &mut String| {
+        if s.contains('\0') {
+            *s = s.replace('\0', "\u{FFFD}");
+        }
+    };
+    for s in [
+        &mut report.message_text,
+        &mut report.lab,
+        &mut report.lab_name,
+        &mut report.accession,
+        &mut report.patient_name,
+        &mut report.ordering_facility,
+        &mut report.status,
+    ] {
+        clean(s);
+    }
+    for s in [
+        &mut report.parse_error,
+        &mut report.error_field,
+        &mut report.duplicate_key,
+        &mut report.collection_date,
+        &mut report.corrections,
+        &mut report.parsed,
+        &mut report.screening,
+        &mut report.coding,
+        &mut report.match_candidates,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        clean(s);
+    }
 }
 
 fn outcome(report: &Report) -> MessageOutcome {
