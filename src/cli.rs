@@ -118,6 +118,31 @@ enum Command {
         #[arg(long)]
         user_dictionary: Vec<PathBuf>,
     },
+    /// Pathology reports (HL7 v2.5.1 NAACCR Volume V).
+    #[command(subcommand)]
+    Pathology(PathologyCommand),
+}
+
+#[derive(Subcommand)]
+enum PathologyCommand {
+    /// Parse, screen and code without writing anything: one JSON object per message (JSON Lines).
+    Screen {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Ingest files as a browser upload would, and print the counts.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Ingest throughput: N generated reports (matched against the patients in the database).
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        reports: usize,
+        /// Messages per uploaded file.
+        #[arg(long, default_value_t = 500)]
+        per_file: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,6 +183,13 @@ pub fn main() -> ExitCode {
             return stage(&settings, &items, algorithm.as_deref());
         }
         Command::Edits { file, set } => return edits(&file, &set),
+        Command::Pathology(PathologyCommand::Screen { files }) => pathology_screen(&files),
+        Command::Pathology(PathologyCommand::Import { files }) => {
+            pathology_import(&settings, &files)
+        }
+        Command::Pathology(PathologyCommand::Bench { reports, per_file }) => {
+            pathology_bench(&settings, reports, per_file)
+        }
         Command::Export {
             profile,
             record_type,
@@ -453,4 +485,81 @@ fn edits(file: &std::path::Path, set: &str) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn pathology_screen(files: &[PathBuf]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let pipeline =
+        crate::services::pathology::Pipeline::shared().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        for raw in crate::domain::hl7::split_messages(&bytes) {
+            let line = crate::services::pathology::screen_line(pipeline, &raw);
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn pathology_import(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
+    use crate::services::pathology::{Sender, Source, ingest};
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    db::migrate(&url)?;
+    let pool = db::build_pool(&url, 1)?;
+    let mut conn = pool.get()?;
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let sender = Sender {
+            actor: Actor::system("cli"),
+            lab_token_id: None,
+            file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        };
+        let summary = ingest(&mut conn, Source::Upload, &bytes, &sender)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        println!("{}: {}", file.display(), summary.describe());
+    }
+    Ok(())
+}
+
+fn pathology_bench(settings: &Settings, reports: usize, per_file: usize) -> anyhow::Result<()> {
+    use crate::services::pathology::{Sender, Source, ingest};
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    db::migrate(&url)?;
+    let pool = db::build_pool(&url, 1)?;
+    let mut conn = pool.get()?;
+    let patients = crate::models::patient::count(&mut conn)?;
+    let files = crate::services::pathology::bench_files(reports, per_file.max(1));
+    let bytes: usize = files.iter().map(Vec::len).sum();
+    let sender = Sender {
+        actor: Actor::system("bench"),
+        lab_token_id: None,
+        file_name: None,
+    };
+    let started = std::time::Instant::now();
+    let mut total = crate::services::pathology::IngestSummary::default();
+    for file in &files {
+        let s =
+            ingest(&mut conn, Source::Upload, file, &sender).map_err(|e| anyhow::anyhow!("{e}"))?;
+        total.messages += s.messages;
+        total.to_review += s.to_review;
+        total.linked += s.linked;
+        total.possible_match += s.possible_match;
+        total.not_reportable += s.not_reportable;
+        total.errors += s.errors;
+        total.test += s.test;
+        total.duplicates += s.duplicates;
+        total.corrections += s.corrections;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "pathology ingest: {} reports ({} MB) against {patients} patients on {} in {secs:.1} s = {:.0} reports/s",
+        total.messages,
+        bytes / 1_000_000,
+        url.backend_name(),
+        total.messages as f64 / secs.max(1e-9)
+    );
+    println!("  {}", total.describe());
+    Ok(())
 }

@@ -76,6 +76,8 @@ pub struct Settings {
     pub staging_algorithm: String,
     /// Folder of installed staging algorithms (empty: `data_dir/staging`).
     pub staging_dir: PathBuf,
+    /// Port of the MLLP listener for lab systems (HL7 over TCP); off when not set, 0 = any free port.
+    pub mllp_port: Option<u16>,
 }
 
 impl Default for Settings {
@@ -98,6 +100,7 @@ impl Default for Settings {
             log: "info".into(),
             staging_algorithm: String::new(),
             staging_dir: PathBuf::new(),
+            mllp_port: None,
         }
     }
 }
@@ -142,6 +145,7 @@ pub const ENV_VARS: &[&str] = &[
     "REGISTRAR_LOG",
     "REGISTRAR_STAGING_ALGORITHM",
     "REGISTRAR_STAGING_DIR",
+    "REGISTRAR_MLLP_PORT",
 ];
 
 impl Settings {
@@ -248,6 +252,13 @@ impl Settings {
         }
         if let Some(v) = get("REGISTRAR_LOG") {
             self.log = v;
+        }
+        if let Some(v) = get("REGISTRAR_MLLP_PORT") {
+            self.mllp_port = if v.trim().is_empty() {
+                None
+            } else {
+                Some(parsed("REGISTRAR_MLLP_PORT", v)?)
+            };
         }
         Ok(())
     }

@@ -30,6 +30,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    mllp_port: Option<u16>,
     /// Set on the very first start: the admin account and its one-time password.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -62,6 +63,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let staging = std::sync::Arc::new(crate::services::staging::StagingState::default());
         crate::services::staging::activate(&pool, &settings, &staging)?;
+        let mllp_port = match settings.mllp_port {
+            Some(p) => Some(crate::mllp::start(&settings.bind_address, p, pool.clone())?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             pool,
             settings,
@@ -71,12 +76,18 @@ impl Application {
         Ok(Application {
             port,
             server,
+            mllp_port,
             first_admin,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The bound port of the MLLP listener, when it is on.
+    pub fn mllp_port(&self) -> Option<u16> {
+        self.mllp_port
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -141,7 +141,7 @@ fn apply_connection_settings(conn: &mut DbConn) -> QueryResult<()> {
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => c.batch_execute(
             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-             PRAGMA synchronous = NORMAL;",
+             PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;",
         ),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => Ok(()),

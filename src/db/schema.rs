@@ -227,6 +227,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pathology_raw_messages (id) {
+        id -> BigInt,
+        received_at -> Timestamp,
+        source -> Text,
+        received_by_user_id -> Nullable<BigInt>,
+        lab_token_id -> Nullable<BigInt>,
+        sender -> Text,
+        file_name -> Nullable<Text>,
+        sha256 -> Text,
+        byte_length -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    pathology_reports (id) {
+        id -> BigInt,
+        raw_message_id -> BigInt,
+        message_index -> Integer,
+        start_line -> Integer,
+        status -> Text,
+        lab -> Text,
+        lab_name -> Text,
+        accession -> Text,
+        duplicate_key -> Nullable<Text>,
+        duplicate_of_id -> Nullable<BigInt>,
+        supersedes_id -> Nullable<BigInt>,
+        corrections -> Nullable<Text>,
+        message_text -> Text,
+        parse_error -> Nullable<Text>,
+        error_line -> Nullable<Integer>,
+        error_field -> Nullable<Text>,
+        parsed -> Nullable<Text>,
+        patient_name -> Text,
+        ordering_facility -> Text,
+        collection_date -> Nullable<Text>,
+        reportability -> Nullable<Text>,
+        screening -> Nullable<Text>,
+        coding -> Nullable<Text>,
+        match_candidates -> Nullable<Text>,
+        matched_patient_id -> Nullable<BigInt>,
+        patient_id -> Nullable<BigInt>,
+        tumor_id -> Nullable<BigInt>,
+        decision -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        decided_by_user_id -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pathology_lab_tokens (id) {
+        id -> BigInt,
+        lab_name -> Text,
+        clia -> Text,
+        token_hash -> Text,
+        token_prefix -> Text,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by_user_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(user_facilities -> users (user_id));
 diesel::joinable!(user_facilities -> facilities (facility_id));
 diesel::joinable!(patients -> facilities (facility_id));
@@ -237,6 +303,7 @@ diesel::joinable!(submission_runs -> submission_profiles (profile_id));
 diesel::joinable!(submitted_tumors -> submission_runs (run_id));
 diesel::joinable!(submitted_tumors -> tumors (tumor_id));
 diesel::joinable!(import_runs -> facilities (facility_id));
+diesel::joinable!(pathology_reports -> pathology_raw_messages (raw_message_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
@@ -253,4 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     submission_runs,
     submitted_tumors,
     import_runs,
+    pathology_raw_messages,
+    pathology_reports,
+    pathology_lab_tokens,
 );

@@ -4,6 +4,7 @@
 pub mod abstracting;
 pub mod admin;
 pub mod auth;
+pub mod pathology;
 pub mod patients;
 pub mod staging;
 pub mod submissions;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(worklist::configure)
         .configure(patients::configure)
+        .configure(pathology::configure)
         .configure(admin::configure)
         .configure(staging::configure)
         .configure(abstracting::configure)

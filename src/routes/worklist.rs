@@ -30,6 +30,8 @@ struct WorklistPage {
     layout: Layout,
     abstracts: Vec<AbstractLine>,
     can_edit: bool,
+    pathology: Vec<super::pathology::Line>,
+    pathology_open: i64,
 }
 
 async fn index(
@@ -37,10 +39,23 @@ async fn index(
     user: Authorized<ReadPatients>,
 ) -> Result<WorklistPage, AppError> {
     let scope = user.scope.clone();
-    let entries = db(&state, move |conn| {
-        Ok(tumor::in_progress(conn, &scope, 50)?)
+    let (entries, pathology, counts) = db(&state, move |conn| {
+        let filter = crate::models::pathology::WorklistFilter {
+            status: "open".into(),
+            ..Default::default()
+        };
+        Ok((
+            tumor::in_progress(conn, &scope, 50)?,
+            crate::models::pathology::worklist(conn, &filter, 10)?,
+            crate::models::pathology::status_counts(conn)?,
+        ))
     })
     .await?;
+    let pathology_open = counts
+        .iter()
+        .filter(|(s, _)| crate::models::pathology::OPEN_STATUSES.contains(&s.as_str()))
+        .map(|(_, n)| n)
+        .sum();
     let abstracts = entries
         .into_iter()
         .map(|e| AbstractLine {
@@ -64,5 +79,10 @@ async fn index(
         layout: Layout::new(&user, &state),
         abstracts,
         can_edit: user.can_edit(),
+        pathology: pathology
+            .into_iter()
+            .map(super::pathology::line_of)
+            .collect(),
+        pathology_open,
     })
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod edits_file;
 pub mod export;
 pub mod import;
+pub mod pathology;
 pub mod patients;
 pub mod staging;
 pub mod submissions;

@@ -10,6 +10,7 @@ mod cli;
 mod http_admin;
 mod http_auth;
 mod http_patients;
+mod pathology;
 mod staging;
 mod storage;
 mod submissions;
