@@ -30,6 +30,8 @@ pub struct Application {
     server: Server,
     /// Set on the very first start: the admin account and its one-time password.
     pub first_admin: Option<FirstAdmin>,
+    /// The follow-up scheduler; stops with the application.
+    scheduler: crate::jobs::scheduler::Scheduler,
 }
 
 /// Content-Security-Policy: no inline script or style, nothing from elsewhere, never framed.
@@ -56,12 +58,15 @@ impl Application {
         let key = session_key(&settings)?;
         let listener = TcpListener::bind((settings.bind_address.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
+        let mailer = crate::mail::Mailer::from_settings(&settings)?;
+        let scheduler = crate::jobs::scheduler::start(pool.clone(), settings.clone(), mailer)?;
         let state = web::Data::new(AppState { pool, settings });
         let server = run(listener, state, key)?;
         Ok(Application {
             port,
             server,
             first_admin,
+            scheduler,
         })
     }
 
@@ -70,7 +75,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.scheduler.stop();
+        result
     }
 }
 

@@ -114,3 +114,99 @@ diesel::allow_tables_to_appear_in_same_query!(
     tumors,
     audit_events,
 );
+
+diesel::table! {
+    followup_contacts (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        role -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        preferred_channel -> Text,
+        valid_from -> Nullable<Text>,
+        valid_to -> Nullable<Text>,
+        invalid -> Bool,
+        invalid_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_requests (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        due_on -> Text,
+        number -> Integer,
+        channel -> Text,
+        state -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_on -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_outbox (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_responses (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        patient_id -> BigInt,
+        submitted_values -> Text,
+        submitted_at -> Timestamp,
+        state -> Text,
+        applied_values -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    followup_letter_templates (id) {
+        id -> BigInt,
+        contact_role -> Text,
+        version -> Integer,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(followup_contacts -> patients (patient_id));
+diesel::joinable!(followup_requests -> patients (patient_id));
+diesel::joinable!(followup_requests -> followup_contacts (contact_id));
+diesel::joinable!(followup_outbox -> followup_requests (request_id));
+diesel::joinable!(followup_responses -> followup_requests (request_id));
+diesel::joinable!(followup_responses -> patients (patient_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    patients,
+    followup_contacts,
+    followup_requests,
+    followup_outbox,
+    followup_responses,
+    followup_letter_templates,
+);
