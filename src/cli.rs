@@ -1,4 +1,4 @@
-//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`.
+//! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `followup`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -60,6 +60,31 @@ enum Command {
         #[arg(long)]
         facility: Option<String>,
     },
+    /// Follow-up: run the letter job, compute the due list, print the CoC rates.
+    Followup {
+        #[command(subcommand)]
+        command: FollowupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FollowupCommand {
+    /// One run of the scheduled job: write due letters into the outbox, then deliver the outbox.
+    Run {
+        /// The day to run for (default: today, UTC).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Compute the due list without writing anything; prints the counts as JSON.
+    Due {
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Print the CoC follow-up worksheet as one JSON object.
+    Rates {
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -87,6 +112,7 @@ pub fn main() -> ExitCode {
             seed,
             facility,
         } => demo(&settings, patients, seed, facility.as_deref()),
+        Command::Followup { command } => followup(settings, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -227,5 +253,52 @@ fn demo(
         facility.code,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+fn followup(settings: Settings, command: FollowupCommand) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    db::migrate(&url)?;
+    let pool = db::build_pool(&url, 2)?;
+    let utc_today = chrono::Utc::now().date_naive();
+    match command {
+        FollowupCommand::Run { today } => {
+            let today = today.unwrap_or(utc_today);
+            let summary = {
+                let mut conn = pool.get()?;
+                crate::jobs::followup::run(&mut conn, &settings, today, false)?
+            };
+            let mailer = crate::mail::Mailer::from_settings(&settings)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let delivery = runtime.block_on(crate::jobs::outbox::deliver(
+                &pool,
+                &mailer,
+                &settings,
+                crate::models::now(),
+            ))?;
+            println!(
+                "{}",
+                serde_json::json!({ "job": summary, "delivery": delivery })
+            );
+        }
+        FollowupCommand::Due { today } => {
+            let mut conn = pool.get()?;
+            let summary =
+                crate::jobs::followup::run(&mut conn, &settings, today.unwrap_or(utc_today), true)?;
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        FollowupCommand::Rates { today } => {
+            let mut conn = pool.get()?;
+            let today = today.unwrap_or(utc_today);
+            let worksheet = crate::services::followup::worksheet(&mut conn, &settings, today)?;
+            let reference = crate::services::followup::worksheet_reference(&settings);
+            println!(
+                "{}",
+                crate::services::followup::rates_json(&worksheet, reference)
+            );
+        }
+    }
     Ok(())
 }

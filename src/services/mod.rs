@@ -2,4 +2,5 @@
 
 pub mod bootstrap;
 pub mod demo;
+pub mod followup;
 pub mod patients;
