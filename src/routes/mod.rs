@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod followup;
 pub mod patients;
 pub mod worklist;
 
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(worklist::configure)
         .configure(patients::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(followup::configure);
 }
 
 async fn health() -> HttpResponse {

@@ -29,6 +29,8 @@ struct WorklistPage {
     layout: Layout,
     abstracts: Vec<AbstractLine>,
     can_edit: bool,
+    /// Follow-up responses held for a registrar: (response id, patient name, received).
+    followup_responses: Vec<(i64, String, String)>,
 }
 
 async fn index(
@@ -36,8 +38,21 @@ async fn index(
     user: Authorized<ReadPatients>,
 ) -> Result<WorklistPage, AppError> {
     let scope = user.scope.clone();
-    let entries = db(&state, move |conn| {
-        Ok(tumor::in_progress(conn, &scope, 50)?)
+    let (entries, pending) = db(&state, move |conn| {
+        let entries = tumor::in_progress(conn, &scope, 50)?;
+        let pending: Vec<(i64, String, String)> =
+            crate::models::followup::pending_responses(conn, 50)?
+                .into_iter()
+                .filter(|(_, facility, _, _)| scope.allows(*facility))
+                .map(|(r, _, last, first)| {
+                    let name = match first {
+                        Some(f) if !f.is_empty() => format!("{last}, {f}"),
+                        _ => last,
+                    };
+                    (r.id, name, r.submitted_at.format("%Y-%m-%d").to_string())
+                })
+                .collect();
+        Ok((entries, pending))
     })
     .await?;
     let abstracts = entries
@@ -62,5 +77,6 @@ async fn index(
         layout: Layout::new(&user, &state),
         abstracts,
         can_edit: user.can_edit(),
+        followup_responses: pending,
     })
 }

@@ -193,6 +193,16 @@ pub struct SubmittedAnswers {
     pub received_on: String,
 }
 
+impl SubmittedAnswers {
+    /// The cancer status given for a tumor ("" when none).
+    pub fn status_of(&self, tumor_id: &i64) -> &str {
+        self.cancer_status
+            .get(tumor_id)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
 fn form_tumors(tumors: &[Tumor]) -> Vec<FormTumor> {
     tumors
         .iter()
