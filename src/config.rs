@@ -150,10 +150,10 @@ impl Default for Settings {
             smtp_tls: SmtpTls::Starttls,
             smtp_user: String::new(),
             smtp_password: Secret::default(),
-            mail_from: "Cancer Registry <registry@registrar.local>".into(),
+            mail_from: "Registry <registry@registrar.local>".into(),
             outbox_dir: PathBuf::from("outbox"),
             public_base_url: "http://127.0.0.1:8080".into(),
-            followup_registrar_name: "The Cancer Registry".into(),
+            followup_registrar_name: "Registry office".into(),
             followup_registrar_phone: String::new(),
         }
     }

@@ -155,7 +155,7 @@ fn answers_from(form: &[(String, String)], received_on: &str) -> SubmittedAnswer
         date_of_death: get("date_of_death"),
         cause_of_death: get("cause_of_death"),
         cancer_status,
-        recurrence: get("recurrence"),
+        recurrence: get("disease_returned"),
         new_treatment: get("new_treatment"),
         note: get("note"),
         received_on: received_on.to_string(),

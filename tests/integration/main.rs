@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod cli;
+mod followup;
 mod http_admin;
 mod http_auth;
 mod http_patients;
