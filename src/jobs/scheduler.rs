@@ -46,10 +46,7 @@ async fn followup_loop(
     shared: Arc<(DbPool, Settings, Mailer)>,
     mut stop: watch::Receiver<bool>,
 ) {
-    loop {
-        let Some(next) = schedule.upcoming(chrono::Utc).next() else {
-            break;
-        };
+    while let Some(next) = schedule.upcoming(chrono::Utc).next() {
         let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}

@@ -355,6 +355,7 @@ pub fn count_letters_by_state(conn: &mut DbConn) -> QueryResult<Vec<(String, i64
 }
 
 /// Records the outcome of one delivery attempt.
+#[allow(clippy::too_many_arguments)]
 pub fn record_attempt(
     conn: &mut DbConn,
     id: i64,
@@ -434,11 +435,11 @@ pub fn responses_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Respo
         .load(conn)
 }
 
+/// A held response with its patient's facility id, last and first name.
+pub type PendingResponse = (Response, i64, String, Option<String>);
+
 /// Responses waiting for a registrar, with the patient's facility and name.
-pub fn pending_responses(
-    conn: &mut DbConn,
-    limit: i64,
-) -> QueryResult<Vec<(Response, i64, String, Option<String>)>> {
+pub fn pending_responses(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<PendingResponse>> {
     followup_responses::table
         .inner_join(patients::table)
         .filter(followup_responses::state.eq("pending"))
