@@ -1,5 +1,5 @@
 //! Command-line interface: `serve` (default), `migrate`, `create-user`, `demo`, `edits`, `staging`,
-//! `stage`, `export`, `import`.
+//! `stage`, `export`, `import`, `pathology`, `followup`.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -121,6 +121,11 @@ enum Command {
     /// Pathology reports (HL7 v2.5.1 NAACCR Volume V).
     #[command(subcommand)]
     Pathology(PathologyCommand),
+    /// Follow-up: run the letter job, compute the due list, print the CoC rates.
+    Followup {
+        #[command(subcommand)]
+        command: FollowupCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +147,26 @@ enum PathologyCommand {
         /// Messages per uploaded file.
         #[arg(long, default_value_t = 500)]
         per_file: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum FollowupCommand {
+    /// One run of the scheduled job: write due letters into the outbox, then deliver the outbox.
+    Run {
+        /// The day to run for (default: today, UTC).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Compute the due list without writing anything; prints the counts as JSON.
+    Due {
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Print the CoC follow-up worksheet as one JSON object.
+    Rates {
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -183,6 +208,7 @@ pub fn main() -> ExitCode {
             return stage(&settings, &items, algorithm.as_deref());
         }
         Command::Edits { file, set } => return edits(&file, &set),
+        Command::Followup { command } => followup(settings, command),
         Command::Pathology(PathologyCommand::Screen { files }) => pathology_screen(&files),
         Command::Pathology(PathologyCommand::Import { files }) => {
             pathology_import(&settings, &files)
@@ -561,5 +587,52 @@ fn pathology_bench(settings: &Settings, reports: usize, per_file: usize) -> anyh
         total.messages as f64 / secs.max(1e-9)
     );
     println!("  {}", total.describe());
+    Ok(())
+}
+
+fn followup(settings: Settings, command: FollowupCommand) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    db::migrate(&url)?;
+    let pool = db::build_pool(&url, 2)?;
+    let utc_today = chrono::Utc::now().date_naive();
+    match command {
+        FollowupCommand::Run { today } => {
+            let today = today.unwrap_or(utc_today);
+            let summary = {
+                let mut conn = pool.get()?;
+                crate::jobs::followup::run(&mut conn, &settings, today, false)?
+            };
+            let mailer = crate::mail::Mailer::from_settings(&settings)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let delivery = runtime.block_on(crate::jobs::outbox::deliver(
+                &pool,
+                &mailer,
+                &settings,
+                crate::models::now(),
+            ))?;
+            println!(
+                "{}",
+                serde_json::json!({ "job": summary, "delivery": delivery })
+            );
+        }
+        FollowupCommand::Due { today } => {
+            let mut conn = pool.get()?;
+            let summary =
+                crate::jobs::followup::run(&mut conn, &settings, today.unwrap_or(utc_today), true)?;
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        FollowupCommand::Rates { today } => {
+            let mut conn = pool.get()?;
+            let today = today.unwrap_or(utc_today);
+            let worksheet = crate::services::followup::worksheet(&mut conn, &settings, today)?;
+            let reference = crate::services::followup::worksheet_reference(&settings);
+            println!(
+                "{}",
+                crate::services::followup::rates_json(&worksheet, reference)
+            );
+        }
+    }
     Ok(())
 }

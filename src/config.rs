@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use std::str::FromStr;
+
 use serde::Deserialize;
 
 /// Where the application runs. Production refuses unsafe defaults (plain-HTTP cookies).
@@ -78,6 +80,54 @@ pub struct Settings {
     pub staging_dir: PathBuf,
     /// Port of the MLLP listener for lab systems (HL7 over TCP); off when not set, 0 = any free port.
     pub mllp_port: Option<u16>,
+    /// When the follow-up job runs: a 6-field cron expression, seconds first (`0 0 6 * * *` = 06:00 daily).
+    pub followup_cron: String,
+    /// The follow-up policy (file section `[follow_up]`).
+    pub follow_up: crate::domain::followup::FollowUpRules,
+    /// The registry's reference date (CoC worksheet), `YYYY-MM-DD`.
+    pub reference_date: chrono::NaiveDate,
+    /// SMTP server as one URL (`smtps://user:pass@host:465`, `smtp://host:587?tls=required`); wins over
+    /// the host/port settings below.
+    pub smtp_url: Secret,
+    /// SMTP server host; empty (and no `smtp_url`) writes `.eml` files into `outbox_dir` instead.
+    pub smtp_host: String,
+    /// SMTP port; default 587 for STARTTLS, 465 for implicit TLS, 25 without TLS.
+    pub smtp_port: Option<u16>,
+    /// `starttls`, `implicit` or `none` (`none` only for a relay on the same machine).
+    pub smtp_tls: SmtpTls,
+    /// SMTP user (empty: no authentication).
+    pub smtp_user: String,
+    pub smtp_password: Secret,
+    /// Sender of follow-up e-mails.
+    pub mail_from: String,
+    /// Development mail transport: one `.eml` file per message in this folder.
+    pub outbox_dir: PathBuf,
+    /// Public address of Registrar, for the response links in letters.
+    pub public_base_url: String,
+    /// Signature of follow-up letters.
+    pub followup_registrar_name: String,
+    pub followup_registrar_phone: String,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    Starttls,
+    Implicit,
+    None,
+}
+
+impl std::str::FromStr for SmtpTls {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Ok(SmtpTls::Starttls),
+            "implicit" => Ok(SmtpTls::Implicit),
+            "none" => Ok(SmtpTls::None),
+            _ => Err("use starttls, implicit or none".into()),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -101,6 +151,20 @@ impl Default for Settings {
             staging_algorithm: String::new(),
             staging_dir: PathBuf::new(),
             mllp_port: None,
+            followup_cron: "0 0 6 * * *".into(),
+            follow_up: crate::domain::followup::FollowUpRules::default(),
+            reference_date: chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap_or_default(),
+            smtp_url: Secret::default(),
+            smtp_host: String::new(),
+            smtp_port: None,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_user: String::new(),
+            smtp_password: Secret::default(),
+            mail_from: "Registry <registry@registrar.local>".into(),
+            outbox_dir: PathBuf::from("outbox"),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            followup_registrar_name: "Registry office".into(),
+            followup_registrar_phone: String::new(),
         }
     }
 }
@@ -146,6 +210,19 @@ pub const ENV_VARS: &[&str] = &[
     "REGISTRAR_STAGING_ALGORITHM",
     "REGISTRAR_STAGING_DIR",
     "REGISTRAR_MLLP_PORT",
+    "REGISTRAR_FOLLOWUP_CRON",
+    "REGISTRAR_REFERENCE_DATE",
+    "REGISTRAR_SMTP_URL",
+    "REGISTRAR_SMTP_HOST",
+    "REGISTRAR_SMTP_PORT",
+    "REGISTRAR_SMTP_TLS",
+    "REGISTRAR_SMTP_USER",
+    "REGISTRAR_SMTP_PASSWORD",
+    "REGISTRAR_MAIL_FROM",
+    "REGISTRAR_OUTBOX_DIR",
+    "REGISTRAR_PUBLIC_BASE_URL",
+    "REGISTRAR_FOLLOWUP_REGISTRAR_NAME",
+    "REGISTRAR_FOLLOWUP_REGISTRAR_PHONE",
 ];
 
 impl Settings {
@@ -260,6 +337,45 @@ impl Settings {
                 Some(parsed("REGISTRAR_MLLP_PORT", v)?)
             };
         }
+        if let Some(v) = get("REGISTRAR_FOLLOWUP_CRON") {
+            self.followup_cron = v;
+        }
+        if let Some(v) = get("REGISTRAR_REFERENCE_DATE") {
+            self.reference_date = parsed("REGISTRAR_REFERENCE_DATE", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_URL") {
+            self.smtp_url = Secret::new(v);
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_HOST") {
+            self.smtp_host = v;
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_PORT") {
+            self.smtp_port = Some(parsed("REGISTRAR_SMTP_PORT", v)?);
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_TLS") {
+            self.smtp_tls = parsed("REGISTRAR_SMTP_TLS", v)?;
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_USER") {
+            self.smtp_user = v;
+        }
+        if let Some(v) = get("REGISTRAR_SMTP_PASSWORD") {
+            self.smtp_password = Secret::new(v);
+        }
+        if let Some(v) = get("REGISTRAR_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = get("REGISTRAR_OUTBOX_DIR") {
+            self.outbox_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("REGISTRAR_PUBLIC_BASE_URL") {
+            self.public_base_url = v;
+        }
+        if let Some(v) = get("REGISTRAR_FOLLOWUP_REGISTRAR_NAME") {
+            self.followup_registrar_name = v;
+        }
+        if let Some(v) = get("REGISTRAR_FOLLOWUP_REGISTRAR_PHONE") {
+            self.followup_registrar_phone = v;
+        }
         Ok(())
     }
 
@@ -289,6 +405,23 @@ impl Settings {
                 "cookie_secure = false is refused in production: serve Registrar over HTTPS".into(),
             ));
         }
+        if let Err(e) = cron::Schedule::from_str(&self.followup_cron) {
+            return Err(ConfigError::Invalid(format!(
+                "followup_cron {:?} is not a 6-field cron expression (seconds first, e.g. \"0 0 6 * * *\"): {e}",
+                self.followup_cron
+            )));
+        }
+        if self.environment == Environment::Production && !self.smtp_configured() {
+            return Err(ConfigError::Invalid(
+                "production needs an SMTP server for follow-up mail: set smtp_url or smtp_host"
+                    .into(),
+            ));
+        }
+        if self.follow_up.max_requests == 0 {
+            return Err(ConfigError::Invalid(
+                "follow_up.max_requests must be at least 1".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -299,6 +432,11 @@ impl Settings {
         } else {
             self.staging_dir.clone()
         }
+    }
+
+    /// True when mail goes to an SMTP server (otherwise `.eml` files in `outbox_dir`).
+    pub fn smtp_configured(&self) -> bool {
+        !self.smtp_url.is_empty() || !self.smtp_host.trim().is_empty()
     }
 
     pub fn cookie_secure(&self) -> bool {

@@ -8,6 +8,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod jobs;
+pub mod mail;
 pub mod mllp;
 pub mod models;
 pub mod routes;

@@ -33,6 +33,8 @@ pub struct Application {
     mllp_port: Option<u16>,
     /// Set on the very first start: the admin account and its one-time password.
     pub first_admin: Option<FirstAdmin>,
+    /// The follow-up scheduler; stops with the application.
+    scheduler: crate::jobs::scheduler::Scheduler,
 }
 
 /// Content-Security-Policy: no inline script or style, nothing from elsewhere, never framed.
@@ -67,6 +69,8 @@ impl Application {
             Some(p) => Some(crate::mllp::start(&settings.bind_address, p, pool.clone())?),
             None => None,
         };
+        let mailer = crate::mail::Mailer::from_settings(&settings)?;
+        let scheduler = crate::jobs::scheduler::start(pool.clone(), settings.clone(), mailer)?;
         let state = web::Data::new(AppState {
             pool,
             settings,
@@ -78,6 +82,7 @@ impl Application {
             server,
             mllp_port,
             first_admin,
+            scheduler,
         })
     }
 
@@ -91,7 +96,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.scheduler.stop();
+        result
     }
 }
 

@@ -293,6 +293,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    followup_contacts (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        role -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        preferred_channel -> Text,
+        valid_from -> Nullable<Text>,
+        valid_to -> Nullable<Text>,
+        invalid -> Bool,
+        invalid_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_requests (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        due_on -> Text,
+        number -> Integer,
+        channel -> Text,
+        state -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_on -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_outbox (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_responses (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        patient_id -> BigInt,
+        submitted_values -> Text,
+        submitted_at -> Timestamp,
+        state -> Text,
+        applied_values -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    followup_letter_templates (id) {
+        id -> BigInt,
+        contact_role -> Text,
+        version -> Integer,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_facilities -> users (user_id));
 diesel::joinable!(user_facilities -> facilities (facility_id));
 diesel::joinable!(patients -> facilities (facility_id));
@@ -304,6 +384,12 @@ diesel::joinable!(submitted_tumors -> submission_runs (run_id));
 diesel::joinable!(submitted_tumors -> tumors (tumor_id));
 diesel::joinable!(import_runs -> facilities (facility_id));
 diesel::joinable!(pathology_reports -> pathology_raw_messages (raw_message_id));
+diesel::joinable!(followup_contacts -> patients (patient_id));
+diesel::joinable!(followup_requests -> patients (patient_id));
+diesel::joinable!(followup_requests -> followup_contacts (contact_id));
+diesel::joinable!(followup_outbox -> followup_requests (request_id));
+diesel::joinable!(followup_responses -> followup_requests (request_id));
+diesel::joinable!(followup_responses -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
@@ -323,4 +409,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathology_raw_messages,
     pathology_reports,
     pathology_lab_tokens,
+    followup_contacts,
+    followup_requests,
+    followup_outbox,
+    followup_responses,
+    followup_letter_templates,
 );

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod facility;
+pub mod followup;
 pub mod pathology;
 pub mod patient;
 pub mod record;

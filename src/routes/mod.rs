@@ -4,6 +4,7 @@
 pub mod abstracting;
 pub mod admin;
 pub mod auth;
+pub mod followup;
 pub mod pathology;
 pub mod patients;
 pub mod staging;
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(admin::configure)
         .configure(staging::configure)
         .configure(abstracting::configure)
-        .configure(submissions::configure);
+        .configure(submissions::configure)
+        .configure(followup::configure);
 }
 
 async fn health() -> HttpResponse {

@@ -32,6 +32,8 @@ struct WorklistPage {
     can_edit: bool,
     pathology: Vec<super::pathology::Line>,
     pathology_open: i64,
+    /// Follow-up responses held for a registrar: (response id, patient name, received).
+    followup_responses: Vec<(i64, String, String)>,
 }
 
 async fn index(
@@ -39,15 +41,28 @@ async fn index(
     user: Authorized<ReadPatients>,
 ) -> Result<WorklistPage, AppError> {
     let scope = user.scope.clone();
-    let (entries, pathology, counts) = db(&state, move |conn| {
+    let (entries, pathology, counts, pending) = db(&state, move |conn| {
         let filter = crate::models::pathology::WorklistFilter {
             status: "open".into(),
             ..Default::default()
         };
+        let pending: Vec<(i64, String, String)> =
+            crate::models::followup::pending_responses(conn, 50)?
+                .into_iter()
+                .filter(|(_, facility, _, _)| scope.allows(*facility))
+                .map(|(r, _, last, first)| {
+                    let name = match first {
+                        Some(f) if !f.is_empty() => format!("{last}, {f}"),
+                        _ => last,
+                    };
+                    (r.id, name, r.submitted_at.format("%Y-%m-%d").to_string())
+                })
+                .collect();
         Ok((
             tumor::in_progress(conn, &scope, 50)?,
             crate::models::pathology::worklist(conn, &filter, 10)?,
             crate::models::pathology::status_counts(conn)?,
+            pending,
         ))
     })
     .await?;
@@ -84,5 +99,6 @@ async fn index(
             .map(super::pathology::line_of)
             .collect(),
         pathology_open,
+        followup_responses: pending,
     })
 }

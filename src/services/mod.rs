@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod demo;
 pub mod edits_file;
 pub mod export;
+pub mod followup;
 pub mod import;
 pub mod pathology;
 pub mod patients;

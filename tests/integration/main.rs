@@ -7,6 +7,7 @@ mod common;
 mod abstracting;
 mod browser;
 mod cli;
+mod followup;
 mod http_admin;
 mod http_auth;
 mod http_patients;

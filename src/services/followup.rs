@@ -1,0 +1,757 @@
+//! Follow-up use cases: the CoC worksheet over the whole registry (streaming), the response form
+//! behind a one-time token, accepting (or correcting) a response into the abstract, contacts and
+//! letter templates. Each change runs in one transaction with its audit event.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Action, Actor, AuditEvent, FieldChange};
+use crate::config::Settings;
+use crate::db::schema::{patients, tumors};
+use crate::db::{DbConn, write_tx};
+use crate::domain::date::PartialDate;
+use crate::domain::followup::{
+    self as rules, CancerStatus, FollowUpResponse, FollowUpSource, PatientFollowUp,
+    TumorCancerStatus, TumorFollowUp, VitalStatus, Worksheet, WorksheetCase,
+};
+use crate::error::AppError;
+use crate::models::followup::{self as rows, Request};
+use crate::models::patient::{self, Patient, Scope};
+use crate::models::tumor::{self, Tumor};
+
+// ---------------------------------------------------------------------------------------------
+// Worksheet
+// ---------------------------------------------------------------------------------------------
+
+/// The first day counted on the worksheet: the later of the reference date and 1 January of the
+/// follow-up start year (older cases are no longer followed).
+pub fn worksheet_reference(settings: &Settings) -> NaiveDate {
+    let start = NaiveDate::from_ymd_opt(i32::from(settings.follow_up.follow_up_start_year), 1, 1)
+        .unwrap_or(settings.reference_date);
+    settings.reference_date.max(start)
+}
+
+fn worksheet_case(patient: &PatientDates, t: &Tumor) -> WorksheetCase {
+    let extra = t.extra_items();
+    let patient_item = |id: &str| -> Option<&str> {
+        match id {
+            "dateOfBirth" => patient.0.as_deref(),
+            "dateOfLastContact" => patient.1.as_deref(),
+            "vitalStatus" => patient.2.as_deref(),
+            _ => None,
+        }
+    };
+    let tumor_item = |id: &str| -> Option<&str> {
+        match id {
+            "classOfCase" => t.class_of_case.as_deref(),
+            "dateOfDiagnosis" => t.date_of_diagnosis.as_deref(),
+            "behaviorCodeIcdO3" => t.behavior.as_deref(),
+            "primarySite" => t.primary_site.as_deref(),
+            "histologicTypeIcdO3" => t.histology.as_deref(),
+            "summaryStage2018" => t.summary_stage_2018.as_deref(),
+            "derivedSummaryStage2018" => t.derived_summary_stage_2018.as_deref(),
+            other => extra.get(other).map(String::as_str),
+        }
+    };
+    WorksheetCase::from_items(patient_item, tumor_item)
+}
+
+/// Worksheet cases read a page of tumors at a time; a query error ends the stream and is kept.
+struct PagedCases<'c> {
+    conn: &'c mut DbConn,
+    after: i64,
+    buffer: std::vec::IntoIter<WorksheetCase>,
+    error: Option<diesel::result::Error>,
+    done: bool,
+}
+
+type PatientDates = (Option<String>, Option<String>, Option<String>);
+
+impl Iterator for PagedCases<'_> {
+    type Item = WorksheetCase;
+    fn next(&mut self) -> Option<WorksheetCase> {
+        loop {
+            if let Some(case) = self.buffer.next() {
+                return Some(case);
+            }
+            if self.done {
+                return None;
+            }
+            let page: QueryResult<Vec<(Tumor, PatientDates)>> = tumors::table
+                .inner_join(patients::table)
+                .filter(tumors::id.gt(self.after))
+                .order(tumors::id.asc())
+                .limit(5000)
+                .select((
+                    Tumor::as_select(),
+                    (
+                        patients::date_of_birth,
+                        patients::date_of_last_contact,
+                        patients::vital_status,
+                    ),
+                ))
+                .load(self.conn);
+            match page {
+                Ok(page) => {
+                    match page.last() {
+                        Some((last, _)) => self.after = last.id,
+                        None => self.done = true,
+                    }
+                    let cases: Vec<WorksheetCase> =
+                        page.iter().map(|(t, p)| worksheet_case(p, t)).collect();
+                    self.buffer = cases.into_iter();
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                }
+            }
+        }
+    }
+}
+
+/// The CoC follow-up worksheet over every tumor, one page at a time (constant memory).
+pub fn worksheet(
+    conn: &mut DbConn,
+    settings: &Settings,
+    today: NaiveDate,
+) -> QueryResult<Worksheet> {
+    let mut cases = PagedCases {
+        conn,
+        after: 0,
+        buffer: Vec::new().into_iter(),
+        error: None,
+        done: false,
+    };
+    let worksheet = rules::coc_worksheet(&mut cases, worksheet_reference(settings), today);
+    match cases.error {
+        Some(e) => Err(e),
+        None => Ok(worksheet),
+    }
+}
+
+/// The worksheet as `registrar followup rates` prints it.
+pub fn rates_json(worksheet: &Worksheet, reference: NaiveDate) -> serde_json::Value {
+    serde_json::json!({
+        "A": worksheet.all.a,
+        "B": worksheet.all.b,
+        "C": worksheet.all.c,
+        "D": worksheet.all.d,
+        "E": worksheet.all.e,
+        "rateAll": worksheet.all.rate,
+        "rateLast5Years": worksheet.last5.rate,
+        "referenceDate": reference.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response form
+// ---------------------------------------------------------------------------------------------
+
+/// Why a response link does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefused {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// A tumor as the response form names it: by when it was first recorded, never by diagnosis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormTumor {
+    pub tumor_id: i64,
+    pub label: String,
+}
+
+/// What the response form shows.
+pub struct FormContext {
+    pub request: Request,
+    pub patient_name: String,
+    pub patient_birth_date: String,
+    pub tumors: Vec<FormTumor>,
+}
+
+/// What the contact submitted, as held for the registrar.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SubmittedAnswers {
+    /// Date last seen, as typed (`2026-03-15`, `2026-03`).
+    pub date_last_seen: String,
+    /// `1` alive, `0` dead, `` not known.
+    pub vital_status: String,
+    pub date_of_death: String,
+    pub cause_of_death: String,
+    /// Tumor id → cancer status code (1, 2, 9).
+    pub cancer_status: BTreeMap<i64, String>,
+    /// `yes`, `no`, `unknown`.
+    pub recurrence: String,
+    pub new_treatment: String,
+    pub note: String,
+    /// The day the answer arrived.
+    pub received_on: String,
+}
+
+impl SubmittedAnswers {
+    /// The cancer status given for a tumor ("" when none).
+    pub fn status_of(&self, tumor_id: &i64) -> &str {
+        self.cancer_status
+            .get(tumor_id)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+fn form_tumors(tumors: &[Tumor]) -> Vec<FormTumor> {
+    tumors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let when = t
+                .date_of_diagnosis
+                .as_deref()
+                .and_then(|d| PartialDate::parse(d).ok())
+                .map(|d| match d.month() {
+                    Some(m) => format!("{:02}/{}", m, d.year()),
+                    None => d.year().to_string(),
+                })
+                .unwrap_or_else(|| "date not recorded".into());
+            FormTumor {
+                tumor_id: t.id,
+                label: format!("Condition {} (first recorded {when})", i + 1),
+            }
+        })
+        .collect()
+}
+
+/// Opens a response link: the request must exist, be unused and unexpired.
+pub fn open_link(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Result<FormContext, LinkRefused>, AppError> {
+    let hash = rules::hash_token(token);
+    let Some(request) = rows::request_by_token_hash(conn, &hash)? else {
+        return Ok(Err(LinkRefused::Unknown));
+    };
+    if request.used_at.is_some() {
+        return Ok(Err(LinkRefused::Used));
+    }
+    if request.expires_at <= now {
+        return Ok(Err(LinkRefused::Expired));
+    }
+    let patient =
+        patient::find_scoped(conn, &Scope::All, request.patient_id)?.ok_or(AppError::NotFound)?;
+    let tumors = tumor::for_patient(conn, patient.id)?;
+    Ok(Ok(FormContext {
+        patient_name: patient.display_name(),
+        patient_birth_date: crate::routes::shown("dateOfBirth", patient.date_of_birth.as_deref()),
+        tumors: form_tumors(&tumors),
+        request,
+    }))
+}
+
+/// Checks what the form sent; returns the errors to show next to the fields.
+pub fn check_answers(answers: &SubmittedAnswers) -> BTreeMap<&'static str, String> {
+    let mut errors = BTreeMap::new();
+    let date_ok = |s: &str| s.trim().is_empty() || PartialDate::parse(s).is_ok();
+    if !date_ok(&answers.date_last_seen) {
+        errors.insert(
+            "date_last_seen",
+            "Type the date as 2026-03-15, 2026-03 or 2026.".into(),
+        );
+    }
+    if !date_ok(&answers.date_of_death) {
+        errors.insert(
+            "date_of_death",
+            "Type the date as 2026-03-15, 2026-03 or 2026.".into(),
+        );
+    }
+    match answers.vital_status.as_str() {
+        "1" | "0" | "" => {}
+        _ => {
+            errors.insert("vital_status", "Choose alive, died or not known.".into());
+        }
+    }
+    if answers.vital_status == "0" && answers.date_of_death.trim().is_empty() {
+        errors.insert(
+            "date_of_death",
+            "Give the date of death (the year is enough if that is all you know).".into(),
+        );
+    }
+    for code in answers.cancer_status.values() {
+        if !matches!(code.as_str(), "1" | "2" | "9" | "") {
+            errors.insert("cancer_status", "Choose one answer per condition.".into());
+        }
+    }
+    if answers.note.len() > 4000 || answers.cause_of_death.len() > 500 {
+        errors.insert(
+            "note",
+            "The text is too long (4000 characters at most).".into(),
+        );
+    }
+    errors
+}
+
+/// Stores a response and uses up the token, in one transaction. `Err(LinkRefused)` when the link
+/// was used (or expired) meanwhile.
+pub fn submit_response(
+    conn: &mut DbConn,
+    token: &str,
+    answers: &SubmittedAnswers,
+    now: NaiveDateTime,
+) -> Result<Result<i64, LinkRefused>, AppError> {
+    let hash = rules::hash_token(token);
+    let values = serde_json::to_string(answers).map_err(|e| AppError::Internal(e.into()))?;
+    write_tx(conn, |conn| {
+        let Some(request) = rows::request_by_token_hash(conn, &hash)? else {
+            return Ok(Err(LinkRefused::Unknown));
+        };
+        if request.expires_at <= now {
+            return Ok(Err(LinkRefused::Expired));
+        }
+        if !rows::use_token(conn, request.id, now)? {
+            return Ok(Err(LinkRefused::Used));
+        }
+        let patient = patient::find_scoped(conn, &Scope::All, request.patient_id)?
+            .ok_or(AppError::NotFound)?;
+        let id = rows::insert_response(
+            conn,
+            &rows::NewResponse {
+                request_id: request.id,
+                patient_id: request.patient_id,
+                submitted_values: values.clone(),
+                submitted_at: now,
+                state: "pending".into(),
+            },
+        )?;
+        audit::record(
+            conn,
+            &Actor::system("followup-response"),
+            &AuditEvent::new(Action::Create, "followup_response")
+                .id(id)
+                .patient(patient.id, patient.facility_id)
+                .detail(format!(
+                    "answer to request {} held for the registrar",
+                    request.id
+                )),
+        )?;
+        Ok(Ok(id))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepting a response
+// ---------------------------------------------------------------------------------------------
+
+/// A held response with what the registrar needs to decide.
+pub struct ResponseReview {
+    pub response: rows::Response,
+    pub answers: SubmittedAnswers,
+    pub patient: Patient,
+    pub tumors: Vec<FormTumor>,
+    pub contact: Option<rows::Contact>,
+}
+
+pub fn review_response(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+) -> Result<ResponseReview, AppError> {
+    write_tx(conn, |conn| {
+        let response = rows::find_response(conn, id)?.ok_or(AppError::NotFound)?;
+        let patient =
+            patient::find_scoped(conn, scope, response.patient_id)?.ok_or(AppError::NotFound)?;
+        let tumors = tumor::for_patient(conn, patient.id)?;
+        let request = rows::find_request(conn, response.request_id)?;
+        let contact = match request.and_then(|r| r.contact_id) {
+            Some(cid) => rows::find_contact(conn, cid)?,
+            None => None,
+        };
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Read, "followup_response")
+                .id(response.id)
+                .patient(patient.id, patient.facility_id),
+        )?;
+        let answers = serde_json::from_str(&response.submitted_values).unwrap_or_default();
+        Ok(ResponseReview {
+            response,
+            answers,
+            patient,
+            tumors: form_tumors(&tumors),
+            contact,
+        })
+    })
+}
+
+fn to_domain_response(
+    answers: &SubmittedAnswers,
+    tumors: &[Tumor],
+    source: FollowUpSource,
+    received_on: NaiveDate,
+) -> Result<FollowUpResponse, AppError> {
+    let date = |s: &str| -> Result<Option<PartialDate>, AppError> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            PartialDate::parse(s)
+                .map(Some)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        }
+    };
+    let vital_status = match answers.vital_status.as_str() {
+        "0" => VitalStatus::Dead,
+        "1" => VitalStatus::Alive,
+        _ => {
+            return Err(AppError::BadRequest(
+                "The answer does not say whether the patient is alive: correct vital status before accepting."
+                    .into(),
+            ));
+        }
+    };
+    let cancer_status = tumors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            answers
+                .cancer_status
+                .get(&t.id)
+                .and_then(|c| CancerStatus::parse(c))
+                .map(|status| TumorCancerStatus { tumor: i, status })
+        })
+        .collect();
+    Ok(FollowUpResponse {
+        date_of_contact: date(&answers.date_last_seen)?,
+        received_on,
+        vital_status,
+        date_of_death: date(&answers.date_of_death)?,
+        cancer_status,
+        source,
+        next_follow_up_source: None,
+    })
+}
+
+/// Applies a held response (as submitted, or as corrected by the registrar) through the record
+/// view: patient-level date of last contact and vital status, per-tumor cancer status and
+/// follow-up source. One transaction, audited field by field.
+pub fn accept_response(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+    corrected: Option<SubmittedAnswers>,
+) -> Result<Vec<rules::FieldChange>, AppError> {
+    write_tx(conn, |conn| {
+        let response = rows::find_response(conn, id)?.ok_or(AppError::NotFound)?;
+        if response.state != "pending" {
+            return Err(AppError::Conflict(
+                "This response has been decided already.".into(),
+            ));
+        }
+        let mut patient =
+            patient::find_scoped(conn, scope, response.patient_id)?.ok_or(AppError::NotFound)?;
+        let mut tumor_rows = tumor::for_patient(conn, patient.id)?;
+        let submitted: SubmittedAnswers =
+            serde_json::from_str(&response.submitted_values).unwrap_or_default();
+        let (answers, state) = match corrected {
+            Some(c) if c != submitted => (c, "corrected"),
+            _ => (submitted, "accepted"),
+        };
+        let errors = check_answers(&answers);
+        if let Some((_, message)) = errors.iter().next() {
+            return Err(AppError::BadRequest(message.clone()));
+        }
+        let request = rows::find_request(conn, response.request_id)?;
+        let source = match request.and_then(|r| r.contact_id) {
+            Some(cid) => match rows::find_contact(conn, cid)? {
+                Some(c) if c.role == "patient" || c.role == "other" => FollowUpSource::Patient,
+                _ => FollowUpSource::Physician,
+            },
+            None => FollowUpSource::Physician,
+        };
+        let domain =
+            to_domain_response(&answers, &tumor_rows, source, response.submitted_at.date())?;
+        let current = PatientFollowUp {
+            date_of_last_contact: patient
+                .date_of_last_contact
+                .as_deref()
+                .and_then(|d| PartialDate::parse(d).ok()),
+            vital_status: patient.vital_status.as_deref().and_then(VitalStatus::parse),
+            tumors: tumor_rows
+                .iter()
+                .map(|t| TumorFollowUp {
+                    cancer_status: t.cancer_status.as_deref().and_then(CancerStatus::parse),
+                    date_of_last_cancer_status: t
+                        .item("dateOfLastCancerStatus")
+                        .and_then(|d| PartialDate::parse(&d).ok()),
+                    follow_up_source: t
+                        .item("followUpSource")
+                        .and_then(|c| FollowUpSource::parse(&c)),
+                    next_follow_up_source: t
+                        .item("nextFollowUpSource")
+                        .and_then(|c| rules::NextFollowUpSource::parse(&c)),
+                })
+                .collect(),
+        };
+        let changes = rules::apply_response(&current, &domain)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let patient_changes: Vec<(&str, Option<String>)> = changes
+            .iter()
+            .filter(|c| c.tumor.is_none())
+            .map(|c| (c.naaccr_id, Some(c.new.clone())))
+            .collect();
+        if !patient_changes.is_empty() {
+            let audit_changes: Vec<FieldChange> = changes
+                .iter()
+                .filter(|c| c.tumor.is_none())
+                .filter_map(|c| FieldChange::between(c.naaccr_id, Some(&c.old), Some(&c.new)))
+                .collect();
+            patient.set_items(patient_changes);
+            patient::save(conn, &mut patient)?;
+            audit::record(
+                conn,
+                actor,
+                &AuditEvent::new(Action::Update, "patient")
+                    .id(patient.id)
+                    .patient(patient.id, patient.facility_id)
+                    .changes(audit_changes)
+                    .detail(format!("follow-up response {} {state}", response.id)),
+            )?;
+        }
+        for (index, row) in tumor_rows.iter_mut().enumerate() {
+            let mine: Vec<&rules::FieldChange> =
+                changes.iter().filter(|c| c.tumor == Some(index)).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            row.set_items(mine.iter().map(|c| (c.naaccr_id, Some(c.new.clone()))));
+            tumor::save(conn, row)?;
+            audit::record(
+                conn,
+                actor,
+                &AuditEvent::new(Action::Update, "tumor")
+                    .id(row.id)
+                    .patient(patient.id, patient.facility_id)
+                    .changes(
+                        mine.iter()
+                            .filter_map(|c| {
+                                FieldChange::between(c.naaccr_id, Some(&c.old), Some(&c.new))
+                            })
+                            .collect(),
+                    )
+                    .detail(format!("follow-up response {} {state}", response.id)),
+            )?;
+        }
+        let applied = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.into()))?;
+        if !rows::decide_response(
+            conn,
+            response.id,
+            state,
+            &applied,
+            actor.user_id,
+            crate::models::now(),
+        )? {
+            return Err(AppError::Conflict(
+                "This response has been decided already.".into(),
+            ));
+        }
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "followup_response")
+                .id(response.id)
+                .patient(patient.id, patient.facility_id)
+                .detail(state),
+        )?;
+        Ok(changes)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts and templates
+// ---------------------------------------------------------------------------------------------
+
+/// A contact as typed in the editor.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContactForm {
+    pub role: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub postal_address: String,
+    #[serde(default)]
+    pub preferred_channel: String,
+    #[serde(default)]
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_to: String,
+}
+
+fn blank_none(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+pub fn check_contact(form: &ContactForm) -> Result<(), String> {
+    if !rows::CONTACT_ROLES.iter().any(|(r, _)| *r == form.role) {
+        return Err("Choose the contact's role.".into());
+    }
+    if form.name.trim().is_empty() {
+        return Err("Type the contact's name.".into());
+    }
+    if !rows::CHANNELS
+        .iter()
+        .any(|(c, _)| *c == form.preferred_channel)
+    {
+        return Err("Choose how to reach the contact.".into());
+    }
+    let email = form.email.trim();
+    if !email.is_empty() && email.parse::<lettre::Address>().is_err() {
+        return Err("The e-mail address is not valid.".into());
+    }
+    if form.preferred_channel == "email" && email.is_empty() {
+        return Err("E-mail is the preferred channel: type the e-mail address.".into());
+    }
+    if form.preferred_channel == "letter" && form.postal_address.trim().is_empty() {
+        return Err("Printed letter is the preferred channel: type the postal address.".into());
+    }
+    for d in [&form.valid_from, &form.valid_to] {
+        if !d.trim().is_empty() && NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_err() {
+            return Err("Type validity dates as 2026-03-15.".into());
+        }
+    }
+    Ok(())
+}
+
+/// Adds a contact to a patient (audited).
+pub fn add_contact(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    patient_id: i64,
+    form: &ContactForm,
+) -> Result<i64, AppError> {
+    check_contact(form).map_err(AppError::BadRequest)?;
+    write_tx(conn, |conn| {
+        let patient = patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
+        let now = crate::models::now();
+        let id = rows::insert_contact(
+            conn,
+            &rows::NewContact {
+                patient_id: patient.id,
+                role: form.role.clone(),
+                name: form.name.trim().to_string(),
+                email: blank_none(&form.email),
+                postal_address: blank_none(&form.postal_address),
+                preferred_channel: form.preferred_channel.clone(),
+                valid_from: blank_none(&form.valid_from),
+                valid_to: blank_none(&form.valid_to),
+                invalid: false,
+                invalid_reason: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Create, "followup_contact")
+                .id(id)
+                .patient(patient.id, patient.facility_id)
+                .detail(format!("role {}", form.role)),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Marks a contact invalid or valid again (a registrar fixed the address).
+pub fn set_contact_invalid(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    contact_id: i64,
+    invalid: bool,
+) -> Result<i64, AppError> {
+    write_tx(conn, |conn| {
+        let mut contact = rows::find_contact(conn, contact_id)?.ok_or(AppError::NotFound)?;
+        let patient =
+            patient::find_scoped(conn, scope, contact.patient_id)?.ok_or(AppError::NotFound)?;
+        let change = FieldChange::between(
+            "invalid",
+            Some(&contact.invalid.to_string()),
+            Some(&invalid.to_string()),
+        );
+        contact.invalid = invalid;
+        if !invalid {
+            contact.invalid_reason = None;
+        }
+        rows::save_contact(conn, &mut contact)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "followup_contact")
+                .id(contact.id)
+                .patient(patient.id, patient.facility_id)
+                .changes(change.into_iter().collect()),
+        )?;
+        Ok(patient.id)
+    })
+}
+
+/// Saves a new version of a letter template after checking placeholders and minimum necessary.
+pub fn save_template(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: &str,
+    subject: &str,
+    text: &str,
+    html: &str,
+) -> Result<i32, Vec<String>> {
+    if kind != "physician" && kind != "patient" {
+        return Err(vec!["Unknown letter kind.".into()]);
+    }
+    let mut problems = Vec::new();
+    let sample = rules::LetterValues::default();
+    for (name, body) in [("subject", subject), ("text", text), ("HTML", html)] {
+        if let Err(e) = rules::render_letter(body, &sample) {
+            problems.push(format!("{name}: {e}"));
+        }
+        if let Err(words) = rules::check_minimum_necessary(body) {
+            problems.extend(words.into_iter().map(|w| format!("{name}: {w}")));
+        }
+    }
+    if !text.contains("{{response_link}}") && !text.contains("{{ response_link }}") {
+        problems.push("text: the letter must carry the {{response_link}}".into());
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    write_tx(conn, |conn| -> QueryResult<i32> {
+        let version = rows::current_template(conn, kind)?.map_or(1, |t| t.version + 1);
+        let id = rows::insert_template(
+            conn,
+            &rows::NewLetterTemplate {
+                contact_role: kind.to_string(),
+                version,
+                subject: subject.to_string(),
+                body_text: text.to_string(),
+                body_html: html.to_string(),
+                created_by: actor.user_id,
+                created_at: crate::models::now(),
+            },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Create, "letter_template")
+                .id(id)
+                .detail(format!("{kind} letter version {version}")),
+        )?;
+        Ok(version)
+    })
+    .map_err(|e| vec![format!("The template could not be saved: {e}")])
+}
