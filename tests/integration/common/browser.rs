@@ -2,6 +2,7 @@
 //! Without chromedriver the browser tests are skipped with a message, except under CI
 //! (`CI` or `REGISTRAR_REQUIRE_BROWSER` set), where a missing browser fails the run.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -14,7 +15,13 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // chromedriver runs in its own process group with the Chromium it started: end them all,
+        // or the browsers outlive the test run.
+        let group = format!("-{}", self.driver.id());
+        let killed = Command::new("kill").args(["-KILL", "--", &group]).status();
+        if !killed.is_ok_and(|s| s.success()) {
+            let _ = self.driver.kill();
+        }
         let _ = self.driver.wait();
     }
 }
@@ -59,6 +66,7 @@ pub async fn start() -> Option<Browser> {
     };
     let port = free_port();
     let driver = Command::new(driver_path)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
