@@ -176,8 +176,7 @@ pub fn record_now(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> Query
     crate::db::write_tx(conn, |conn| record(conn, actor, event))
 }
 
-/// Writes one event. Call it inside the transaction of the change it records.
-pub fn record(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> QueryResult<()> {
+fn new_row<'a>(actor: &'a Actor, event: &'a AuditEvent) -> QueryResult<NewAuditRow<'a>> {
     let changes = if event.changes.is_empty() {
         None
     } else {
@@ -186,19 +185,47 @@ pub fn record(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> QueryResu
                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
         )
     };
+    Ok(NewAuditRow {
+        occurred_at: Utc::now().naive_utc(),
+        user_id: actor.user_id,
+        user_email: Some(&actor.label),
+        facility_id: event.facility_id,
+        action: event.action.as_str(),
+        entity: event.entity,
+        entity_id: event.entity_id.as_deref(),
+        patient_id: event.patient_id,
+        changes,
+        detail: event.detail.as_deref(),
+    })
+}
+
+/// Writes one event. Call it inside the transaction of the change it records.
+pub fn record(conn: &mut DbConn, actor: &Actor, event: &AuditEvent) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
-        .values(NewAuditRow {
-            occurred_at: Utc::now().naive_utc(),
-            user_id: actor.user_id,
-            user_email: Some(&actor.label),
-            facility_id: event.facility_id,
-            action: event.action.as_str(),
-            entity: event.entity,
-            entity_id: event.entity_id.as_deref(),
-            patient_id: event.patient_id,
-            changes,
-            detail: event.detail.as_deref(),
-        })
+        .values(new_row(actor, event)?)
         .execute(conn)?;
+    Ok(())
+}
+
+/// Writes many events (bulk changes such as imports: one event per patient) with multi-row
+/// inserts. Call it inside the transaction of the changes they record.
+pub fn record_many(conn: &mut DbConn, actor: &Actor, events: &[AuditEvent]) -> QueryResult<()> {
+    for chunk in events.chunks(400) {
+        let rows = chunk
+            .iter()
+            .map(|e| new_row(actor, e))
+            .collect::<QueryResult<Vec<_>>>()?;
+        // Multi-row inserts are backend-specific in diesel: one arm per backend, same statement.
+        match conn {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table)
+                .values(&rows)
+                .execute(c)?,
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(c) => diesel::insert_into(audit_events::table)
+                .values(&rows)
+                .execute(c)?,
+        };
+    }
     Ok(())
 }

@@ -132,6 +132,9 @@ enum Command {
 enum PathologyCommand {
     /// Parse, screen and code without writing anything: one JSON object per message (JSON Lines).
     Screen {
+        /// Screen with the database's active screening version (default: the project's lists).
+        #[arg(long)]
+        active_lists: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -176,6 +179,17 @@ enum StagingCommand {
     Install { file: PathBuf },
 }
 
+/// A command whose output goes to a pipe that closes early (`registrar pathology screen F | head`)
+/// ends quietly, as Unix tools do, instead of panicking in `println!`. Not for the server, which
+/// must survive clients that hang up.
+fn quiet_on_closed_output() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread is spawned; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
@@ -186,7 +200,17 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    if let Err(e) =
+        crate::services::abstracting::load_user_dictionaries(&settings.user_dictionaries)
+    {
+        eprintln!("registrar: {e:#}");
+        return ExitCode::from(2);
+    }
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Serve) {
+        quiet_on_closed_output();
+    }
+    let result = match command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::CreateUser {
@@ -209,7 +233,10 @@ pub fn main() -> ExitCode {
         }
         Command::Edits { file, set } => return edits(&file, &set),
         Command::Followup { command } => followup(settings, command),
-        Command::Pathology(PathologyCommand::Screen { files }) => pathology_screen(&files),
+        Command::Pathology(PathologyCommand::Screen {
+            active_lists,
+            files,
+        }) => pathology_screen(&settings, active_lists, &files),
         Command::Pathology(PathologyCommand::Import { files }) => {
             pathology_import(&settings, &files)
         }
@@ -513,10 +540,24 @@ fn edits(file: &std::path::Path, set: &str) -> ExitCode {
     }
 }
 
-fn pathology_screen(files: &[PathBuf]) -> anyhow::Result<()> {
+fn pathology_screen(
+    settings: &Settings,
+    active_lists: bool,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
     use std::io::Write;
-    let pipeline =
-        crate::services::pathology::Pipeline::shared().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let active;
+    let pipeline: &crate::services::pathology::Pipeline = if active_lists {
+        let url = DatabaseUrl::parse(&settings.database_url)?;
+        db::migrate(&url)?;
+        let pool = db::build_pool(&url, 1)?;
+        let mut conn = pool.get()?;
+        active = crate::services::screening_versions::active_pipeline(&mut conn)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        &active
+    } else {
+        crate::services::pathology::Pipeline::shared().map_err(|e| anyhow::anyhow!("{e}"))?
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for file in files {
@@ -541,6 +582,7 @@ fn pathology_import(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()
             actor: Actor::system("cli"),
             lab_token_id: None,
             file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            facility_id: None,
         };
         let summary = ingest(&mut conn, Source::Upload, &bytes, &sender)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -562,6 +604,7 @@ fn pathology_bench(settings: &Settings, reports: usize, per_file: usize) -> anyh
         actor: Actor::system("bench"),
         lab_token_id: None,
         file_name: None,
+        facility_id: None,
     };
     let started = std::time::Instant::now();
     let mut total = crate::services::pathology::IngestSummary::default();
@@ -602,10 +645,12 @@ fn followup(settings: Settings, command: FollowupCommand) -> anyhow::Result<()> 
                 let mut conn = pool.get()?;
                 crate::jobs::followup::run(&mut conn, &settings, today, false)?
             };
-            let mailer = crate::mail::Mailer::from_settings(&settings)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
+            // The SMTP transport's connection pool starts a task: build it inside the runtime.
+            let _runtime_context = runtime.enter();
+            let mailer = crate::mail::Mailer::from_settings(&settings)?;
             let delivery = runtime.block_on(crate::jobs::outbox::deliver(
                 &pool,
                 &mailer,
@@ -626,7 +671,12 @@ fn followup(settings: Settings, command: FollowupCommand) -> anyhow::Result<()> 
         FollowupCommand::Rates { today } => {
             let mut conn = pool.get()?;
             let today = today.unwrap_or(utc_today);
-            let worksheet = crate::services::followup::worksheet(&mut conn, &settings, today)?;
+            let worksheet = crate::services::followup::worksheet(
+                &mut conn,
+                &settings,
+                &crate::models::patient::Scope::All,
+                today,
+            )?;
             let reference = crate::services::followup::worksheet_reference(&settings);
             println!(
                 "{}",

@@ -78,6 +78,9 @@ pub struct Settings {
     pub staging_algorithm: String,
     /// Folder of installed staging algorithms (empty: `data_dir/staging`).
     pub staging_dir: PathBuf,
+    /// NAACCR user dictionary XML files loaded at start: their items are entered on the
+    /// abstract's "all items" panel and exported/imported like any item.
+    pub user_dictionaries: Vec<PathBuf>,
     /// Port of the MLLP listener for lab systems (HL7 over TCP); off when not set, 0 = any free port.
     pub mllp_port: Option<u16>,
     /// When the follow-up job runs: a 6-field cron expression, seconds first (`0 0 6 * * *` = 06:00 daily).
@@ -150,6 +153,7 @@ impl Default for Settings {
             log: "info".into(),
             staging_algorithm: String::new(),
             staging_dir: PathBuf::new(),
+            user_dictionaries: Vec::new(),
             mllp_port: None,
             followup_cron: "0 0 6 * * *".into(),
             follow_up: crate::domain::followup::FollowUpRules::default(),
@@ -302,6 +306,14 @@ impl Settings {
         }
         if let Some(v) = get("REGISTRAR_STAGING_DIR") {
             self.staging_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("REGISTRAR_USER_DICTIONARIES") {
+            self.user_dictionaries = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect();
         }
         if let Some(v) = get("REGISTRAR_SESSION_KEY") {
             self.session_key = Secret::new(v);

@@ -84,6 +84,7 @@ async fn answer(bytes: Vec<u8>, pool: DbPool) -> String {
             actor: Actor::system("mllp"),
             lab_token_id: None,
             file_name: None,
+            facility_id: None,
         };
         ingest(&mut conn, Source::Mllp, &bytes, &sender)
     })

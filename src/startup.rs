@@ -44,6 +44,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         let url = DatabaseUrl::parse(&settings.database_url)?;
+        let user_items =
+            crate::services::abstracting::load_user_dictionaries(&settings.user_dictionaries)?;
+        if user_items > 0 {
+            tracing::info!(items = user_items, "user dictionary items loaded");
+        }
         let applied = db::migrate(&url)?;
         if !applied.is_empty() {
             tracing::info!(
@@ -57,6 +62,7 @@ impl Application {
             let mut conn = pool.get()?;
             // A run left queued or running by a stopped process never completed: say so.
             crate::models::submission::fail_interrupted_runs(&mut conn)?;
+            crate::models::submission::fail_interrupted_imports(&mut conn)?;
             ensure_first_admin(&mut conn, &settings)
                 .map_err(|e| anyhow::anyhow!("first start: {e}"))?
         };
@@ -65,6 +71,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let staging = std::sync::Arc::new(crate::services::staging::StagingState::default());
         crate::services::staging::activate(&pool, &settings, &staging)?;
+        // Pathology uploads a stopped process left unread are read to the end.
+        crate::services::pathology_uploads::resume_unfinished(&pool)?;
         let mllp_port = match settings.mllp_port {
             Some(p) => Some(crate::mllp::start(&settings.bind_address, p, pool.clone())?),
             None => None,

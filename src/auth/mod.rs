@@ -195,6 +195,8 @@ pub struct ReadPatients;
 pub struct EditPatients;
 /// Users, facilities, audit trail.
 pub struct Administer;
+/// QC of abstracts: blind re-abstraction, discrepancy resolution, agreement rates.
+pub struct ReviewAbstracts;
 
 impl Permission for ReadPatients {
     const NAME: &'static str = "read patients";
@@ -206,6 +208,12 @@ impl Permission for EditPatients {
     const NAME: &'static str = "edit patients";
     fn allows(role: Role) -> bool {
         matches!(role, Role::Admin | Role::Registrar)
+    }
+}
+impl Permission for ReviewAbstracts {
+    const NAME: &'static str = "review abstracts";
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::Admin | Role::Reviewer)
     }
 }
 impl Permission for Administer {

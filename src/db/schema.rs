@@ -239,6 +239,7 @@ diesel::table! {
         sha256 -> Text,
         byte_length -> BigInt,
         content -> Binary,
+        facility_id -> Nullable<BigInt>,
     }
 }
 
@@ -290,6 +291,42 @@ diesel::table! {
         created_by_user_id -> Nullable<BigInt>,
         revoked_at -> Nullable<Timestamp>,
         revoked_by_user_id -> Nullable<BigInt>,
+        facility_id -> Nullable<BigInt>,
+    }
+}
+
+// Pathology: versioned screening lists and background uploads (migration 000062).
+diesel::table! {
+    screening_versions (id) {
+        id -> BigInt,
+        version -> Integer,
+        lists -> Text,
+        rules -> Text,
+        rules_name -> Text,
+        checksum -> Text,
+        comment -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<BigInt>,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pathology_uploads (id) {
+        id -> BigInt,
+        status -> Text,
+        created_by_user_id -> Nullable<BigInt>,
+        facility_id -> Nullable<BigInt>,
+        raw_message_ids -> Text,
+        file_names -> Text,
+        messages_total -> Integer,
+        messages_done -> Integer,
+        summary -> Nullable<Text>,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -373,6 +410,63 @@ diesel::table! {
     }
 }
 
+// followup (not followed) begin
+diesel::table! {
+    followup_not_followed (patient_id) {
+        patient_id -> BigInt,
+        next_source -> Text,
+        reason -> Text,
+        set_by -> Nullable<BigInt>,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(followup_not_followed -> patients (patient_id));
+// followup (not followed) end
+// --- Abstracting: QC reviews and server-side abstract drafts.
+diesel::table! {
+    qc_reviews (id) {
+        id -> BigInt,
+        tumor_id -> BigInt,
+        reviewer_id -> BigInt,
+        reviewer_email -> Text,
+        registrar_id -> Nullable<BigInt>,
+        registrar_email -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    qc_review_items (id) {
+        id -> BigInt,
+        review_id -> BigInt,
+        naaccr_id -> Text,
+        original_value -> Nullable<Text>,
+        review_value -> Nullable<Text>,
+        agreed -> Bool,
+        reason -> Nullable<Text>,
+        reason_text -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    abstract_drafts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        tumor_id -> BigInt,
+        data -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(qc_reviews -> tumors (tumor_id));
+diesel::joinable!(qc_review_items -> qc_reviews (review_id));
+diesel::joinable!(abstract_drafts -> tumors (tumor_id));
+// --- end abstracting
+
 diesel::joinable!(user_facilities -> users (user_id));
 diesel::joinable!(user_facilities -> facilities (facility_id));
 diesel::joinable!(patients -> facilities (facility_id));
@@ -409,9 +503,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathology_raw_messages,
     pathology_reports,
     pathology_lab_tokens,
+    screening_versions,
+    pathology_uploads,
     followup_contacts,
     followup_requests,
     followup_outbox,
     followup_responses,
     followup_letter_templates,
+    followup_not_followed,
+    qc_reviews,
+    qc_review_items,
+    abstract_drafts,
 );

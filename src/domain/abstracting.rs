@@ -4,6 +4,7 @@
 
 use crate::domain::codes;
 use crate::domain::fields::{FieldKind, FieldSpec};
+pub use crate::domain::fields::{all_item_defs, item_def};
 use crate::domain::naaccr::{DataType, Dictionary, ItemDef, ItemLevel, NaaccrVersion};
 
 /// One section of the abstract.
@@ -237,9 +238,7 @@ pub fn is_patient_item(naaccr_id: &str) -> bool {
     if naaccr_id == "medicalRecordNumber" {
         return true;
     }
-    dictionary()
-        .item(naaccr_id)
-        .is_some_and(|d| d.level == ItemLevel::Patient)
+    item_def(naaccr_id).is_some_and(|d| d.level == ItemLevel::Patient)
 }
 
 /// How the item is entered on the page.
@@ -253,11 +252,12 @@ pub fn kind_of(def: &ItemDef) -> FieldKind {
     }
 }
 
-/// The form field of a dictionary item (`None` for an id the dictionary does not have).
+/// The form field of a dictionary item, of v26 or of an installed user dictionary (`None` for an
+/// id no dictionary has).
 /// Validation treats every field as optional: a partial abstract may always be saved; the
 /// required items are marked and enforced by the edits before "complete".
 pub fn field_spec(naaccr_id: &str) -> Option<FieldSpec> {
-    let def = dictionary().item(naaccr_id)?;
+    let def = item_def(naaccr_id)?;
     Some(FieldSpec {
         naaccr_id: def.naaccr_id.as_str(),
         label: def.name.as_str(),
@@ -307,6 +307,84 @@ pub fn search_items<'d>(
     found.sort_by_key(|d| d.number);
     found.truncate(limit);
     found
+}
+
+/// The sections a QC review re-abstracts blind.
+pub const QC_SECTIONS: &[&str] = &["identification", "stage", "treatment", "followup"];
+
+/// The items a QC review compares: the coded items and dates of [`QC_SECTIONS`], in page order,
+/// without the computed ones (sequence numbers, age, derived stage).
+pub fn qc_items() -> Vec<&'static str> {
+    SECTIONS
+        .iter()
+        .filter(|s| QC_SECTIONS.contains(&s.key))
+        .flat_map(|s| s.items.iter().copied())
+        .filter(|id| !COMPUTED_ITEMS.contains(id) && !id.starts_with("derived"))
+        .filter(|id| field_spec(id).is_some_and(|f| f.kind != FieldKind::Text))
+        .collect()
+}
+
+/// Why an original and a review value differ (the QC discrepancy reasons).
+pub const DISCREPANCY_REASONS: &[(&str, &str)] = &[
+    ("coding", "Coding error"),
+    ("documentation", "Documentation unclear"),
+    ("rule", "Rule misapplied"),
+    ("review", "Review error"),
+    ("other", "Other (explain)"),
+];
+
+/// The label of a discrepancy reason code.
+pub fn discrepancy_reason(code: &str) -> Option<&'static str> {
+    DISCREPANCY_REASONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, label)| *label)
+}
+
+/// Agreement over compared items: how many were compared and how many agreed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    /// The item (naaccrId) or the registrar.
+    pub key: String,
+    pub compared: usize,
+    pub agreed: usize,
+}
+
+impl Agreement {
+    /// The agreement rate in percent, one decimal ("87.5").
+    pub fn percent(&self) -> String {
+        if self.compared == 0 {
+            return "–".into();
+        }
+        format!("{:.1}", self.agreed as f64 * 100.0 / self.compared as f64)
+    }
+}
+
+/// Agreement rates per item and per registrar from every compared item of every review:
+/// (registrar, naaccrId, agreed). Both lists are sorted by their key.
+pub fn agreement_rates(rows: &[(String, String, bool)]) -> (Vec<Agreement>, Vec<Agreement>) {
+    fn tally<'r>(keys: impl Iterator<Item = (&'r str, bool)>) -> Vec<Agreement> {
+        let mut map: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+        for (key, agreed) in keys {
+            let entry = map.entry(key).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(agreed);
+        }
+        map.into_iter()
+            .map(|(key, (compared, agreed))| Agreement {
+                key: key.to_string(),
+                compared,
+                agreed,
+            })
+            .collect()
+    }
+    (
+        tally(rows.iter().map(|(_, item, a)| (item.as_str(), *a))),
+        tally(
+            rows.iter()
+                .map(|(registrar, _, a)| (registrar.as_str(), *a)),
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -368,5 +446,36 @@ mod tests {
         assert!(is_patient_item("race1"));
         assert!(!is_patient_item("rxSummChemo"));
         assert!(field_spec("notAnItem").is_none());
+    }
+    #[test]
+    fn qc_compares_coded_items_and_dates_but_not_computed_or_text_ones() {
+        let items = qc_items();
+        assert!(items.contains(&"primarySite"));
+        assert!(items.contains(&"dateOfDiagnosis"));
+        assert!(items.contains(&"rxSummChemo"));
+        assert!(!items.contains(&"sequenceNumberHospital"));
+        assert!(!items.contains(&"derivedSummaryStage2018"));
+        assert!(!items.contains(&"nameLast"));
+        assert!(!items.contains(&"textRemarks"));
+        assert_eq!(discrepancy_reason("rule"), Some("Rule misapplied"));
+        assert_eq!(discrepancy_reason("nonsense"), None);
+    }
+
+    #[test]
+    fn agreement_rates_count_per_item_and_per_registrar() {
+        let row = |r: &str, i: &str, a: bool| (r.to_string(), i.to_string(), a);
+        let (items, registrars) = agreement_rates(&[
+            row("a@x", "laterality", true),
+            row("a@x", "primarySite", false),
+            row("b@x", "laterality", false),
+            row("b@x", "primarySite", true),
+            row("b@x", "laterality", true),
+        ]);
+        assert_eq!(items[0].key, "laterality");
+        assert_eq!((items[0].compared, items[0].agreed), (3, 2));
+        assert_eq!(items[0].percent(), "66.7");
+        assert_eq!(items[1].percent(), "50.0");
+        assert_eq!(registrars[0].percent(), "50.0");
+        assert_eq!((registrars[1].compared, registrars[1].agreed), (3, 2));
     }
 }

@@ -6,7 +6,10 @@
 use crate::domain::codes;
 use crate::domain::date::PartialDate;
 use crate::domain::icdo3;
-use crate::domain::naaccr::{DataType, Dictionary, NaaccrVersion, check_value};
+use crate::domain::naaccr::{
+    CombinedDictionary, DataType, Dictionary, DictionaryError, ItemDef, NaaccrVersion,
+    UserDictionary, check_value,
+};
 
 /// How a field is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +153,61 @@ fn dictionary() -> &'static Dictionary {
     Dictionary::base(NaaccrVersion::V260)
 }
 
+/// User dictionaries loaded at run time (the `user_dictionaries` setting): their items are
+/// entered on the abstract's "all items" panel, stored in the item column, exported and imported
+/// like any item. Installed once per dictionary URI; kept for the life of the process.
+static USER_DICTIONARIES: std::sync::RwLock<Vec<&'static UserDictionary>> =
+    std::sync::RwLock::new(Vec::new());
+
+fn installed() -> Vec<&'static UserDictionary> {
+    match USER_DICTIONARIES.read() {
+        Ok(list) => list.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Installs a user dictionary. Refused when an item clashes with a v26 item or with an item of
+/// another installed dictionary; installing a dictionary with an already installed URI and the
+/// same items again changes nothing.
+pub fn install_user_dictionary(user: UserDictionary) -> Result<(), DictionaryError> {
+    let mut list = match USER_DICTIONARIES.write() {
+        Ok(list) => list,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(same) = list.iter().find(|u| u.uri() == user.uri())
+        && same.items().eq(user.items())
+    {
+        return Ok(());
+    }
+    let mut combined = CombinedDictionary::new(dictionary());
+    for other in list.iter() {
+        combined.add_user((*other).clone())?;
+    }
+    combined.add_user(user.clone())?;
+    list.push(Box::leak(Box::new(user)));
+    Ok(())
+}
+
+/// The installed user dictionaries (for NAACCR XML export and import).
+pub fn user_dictionaries() -> Vec<UserDictionary> {
+    installed().into_iter().cloned().collect()
+}
+
+/// An item of the v26 dictionary or of an installed user dictionary.
+pub fn item_def(naaccr_id: &str) -> Option<&'static ItemDef> {
+    dictionary()
+        .item(naaccr_id)
+        .or_else(|| installed().into_iter().find_map(|u| u.item(naaccr_id)))
+}
+
+/// Every item: the v26 dictionary's, then the installed user dictionaries'.
+pub fn all_item_defs() -> Vec<&'static ItemDef> {
+    dictionary()
+        .items()
+        .chain(installed().into_iter().flat_map(|u| u.items()))
+        .collect()
+}
+
 /// Turns what a user typed into the value to store (`None` = empty), or a message that names the
 /// field and says what is expected.
 pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<Option<String>, String> {
@@ -195,9 +253,10 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<Option<String>, String> 
     Ok(Some(value))
 }
 
-/// Checks a value against the item's definition in the NAACCR 260 dictionary (type, length).
+/// Checks a value against the item's definition in the NAACCR 260 dictionary or an installed
+/// user dictionary (type, length).
 pub fn check_item_value(naaccr_id: &str, value: &str) -> Result<(), String> {
-    match dictionary().item(naaccr_id) {
+    match item_def(naaccr_id) {
         Some(def) => {
             if def.data_type == DataType::Date && PartialDate::parse(value).is_err() {
                 return Err(format!(
@@ -214,9 +273,7 @@ pub fn check_item_value(naaccr_id: &str, value: &str) -> Result<(), String> {
 
 /// True for items whose dictionary type is a date.
 pub fn is_date_item(naaccr_id: &str) -> bool {
-    dictionary()
-        .item(naaccr_id)
-        .is_some_and(|d| d.data_type == DataType::Date)
+    item_def(naaccr_id).is_some_and(|d| d.data_type == DataType::Date)
 }
 
 fn normalize_primary_site(typed: &str) -> Option<String> {
@@ -257,6 +314,22 @@ pub fn choices(naaccr_id: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_user_dictionary_reusing_a_v26_item_is_refused_and_installs_nothing() {
+        let xml = r#"<NaaccrDictionary dictionaryUri="http://test.example/clash.xml" naaccrVersion="260"
+            specificationVersion="1.7" xmlns="http://naaccr.org/naaccrxml"><ItemDefs>
+            <ItemDef naaccrId="primarySite" naaccrNum="9600" naaccrName="Clash" parentXmlElement="Tumor"
+              length="4" recordTypes="A"/></ItemDefs></NaaccrDictionary>"#;
+        let user = UserDictionary::parse(xml).expect("parses");
+        assert!(install_user_dictionary(user).is_err());
+        assert!(item_def("primarySite").is_some_and(|d| d.number == 400));
+        assert!(
+            user_dictionaries()
+                .iter()
+                .all(|u| u.uri() != "http://test.example/clash.xml")
+        );
+    }
     use super::*;
 
     fn spec(id: &str) -> &'static FieldSpec {

@@ -1419,9 +1419,35 @@ and the name of that doctor. If you would rather talk, call us.</p>
 </body></html>
 ";
 
+/// Recurrence Type--1st [1880] written when an answer says the disease returned without saying
+/// how: 88, "disease has recurred, type unknown" (the registrar refines it in the abstract).
+pub const RECURRENCE_TYPE_UNKNOWN: &str = "88";
+
+/// Cause of Death [1910] from what a contact typed, when it is an ICD-10 code (`C50.9`, `c509`,
+/// `I21`): the code without its dot, upper case. Free text gives `None` (the registrar codes it).
+pub fn icd10_cause_of_death(text: &str) -> Option<String> {
+    let code: String = text.trim().to_ascii_uppercase().replace('.', "");
+    let mut chars = code.chars();
+    let letter = chars.next()?;
+    let digits: Vec<char> = chars.collect();
+    (letter.is_ascii_uppercase()
+        && (2..=3).contains(&digits.len())
+        && digits.iter().all(char::is_ascii_digit))
+    .then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cause_of_death_is_taken_only_as_an_icd10_code() {
+        assert_eq!(icd10_cause_of_death(" c50.9 ").as_deref(), Some("C509"));
+        assert_eq!(icd10_cause_of_death("I21").as_deref(), Some("I21"));
+        assert_eq!(icd10_cause_of_death("heart attack"), None);
+        assert_eq!(icd10_cause_of_death("C5"), None);
+        assert_eq!(icd10_cause_of_death(""), None);
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -82,9 +82,23 @@ pub fn template_for(conn: &mut DbConn, kind: &str) -> QueryResult<Template> {
     })
 }
 
+/// The few NAACCR items of a tumor's JSON item bag that follow-up reads (the rest of the bag is
+/// skipped while parsing, nothing else is allocated).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct FollowUpExtras {
+    #[serde(rename = "addrAtDxState")]
+    pub(crate) addr_at_dx_state: Option<String>,
+    #[serde(rename = "addrAtDxCountry")]
+    pub(crate) addr_at_dx_country: Option<String>,
+    #[serde(rename = "nextFollowUpSource")]
+    pub(crate) next_follow_up_source: Option<String>,
+    #[serde(rename = "seerSummaryStage2000")]
+    pub(crate) seer_summary_stage_2000: Option<String>,
+}
+
 /// The follow-up view of one tumor of a patient (columns plus the few JSON items follow-up reads).
 pub fn follow_up_case(patient: &Patient, tumor: &Tumor) -> FollowUpCase {
-    let extra = tumor.extra_items();
+    let extra: FollowUpExtras = serde_json::from_str(&tumor.items).unwrap_or_default();
     let patient_item = |id: &str| -> Option<&str> {
         match id {
             "dateOfBirth" => patient.date_of_birth.as_deref(),
@@ -100,7 +114,10 @@ pub fn follow_up_case(patient: &Patient, tumor: &Tumor) -> FollowUpCase {
             "behaviorCodeIcdO3" => tumor.behavior.as_deref(),
             "primarySite" => tumor.primary_site.as_deref(),
             "histologicTypeIcdO3" => tumor.histology.as_deref(),
-            other => extra.get(other).map(String::as_str),
+            "addrAtDxState" => extra.addr_at_dx_state.as_deref(),
+            "addrAtDxCountry" => extra.addr_at_dx_country.as_deref(),
+            "nextFollowUpSource" => extra.next_follow_up_source.as_deref(),
+            _ => None,
         }
     };
     FollowUpCase::from_items(patient_item, tumor_item)
@@ -178,6 +195,97 @@ pub fn choose_contact<'a>(
     })
 }
 
+/// The patient columns the job reads (the rest of the row is left blank: no timestamp parsing,
+/// no item bag), a page after `after`.
+fn slim_patients(conn: &mut DbConn, after: i64) -> QueryResult<Vec<Patient>> {
+    type Cols = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let now = crate::models::now();
+    let rows: Vec<Cols> = patients::table
+        .filter(patients::id.gt(after))
+        .order(patients::id.asc())
+        .limit(PAGE)
+        .select((
+            patients::id,
+            patients::facility_id,
+            patients::name_last,
+            patients::name_first,
+            patients::date_of_birth,
+            patients::vital_status,
+            patients::date_of_last_contact,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, facility_id, last, first, birth, vital, contact)| {
+            let mut p = Patient::blank(facility_id);
+            p.id = id;
+            p.name_last = last;
+            p.name_first = first;
+            p.date_of_birth = birth;
+            p.vital_status = vital;
+            p.date_of_last_contact = contact;
+            p.created_at = now;
+            p.updated_at = now;
+            p
+        })
+        .collect())
+}
+
+/// The tumor columns [`follow_up_case`] reads, for the page of patients with ids in
+/// `(after, last]` (pages are contiguous id ranges, so a range scan of the patient index reads
+/// exactly the page, and the statement is prepared once).
+fn slim_tumors(conn: &mut DbConn, after: i64, last: i64) -> QueryResult<Vec<Tumor>> {
+    type Cols = (
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Cols> = tumors::table
+        .filter(tumors::patient_id.gt(after))
+        .filter(tumors::patient_id.le(last))
+        .order((tumors::patient_id.asc(), tumors::id.asc()))
+        .select((
+            tumors::id,
+            tumors::patient_id,
+            tumors::class_of_case,
+            tumors::date_of_diagnosis,
+            tumors::behavior,
+            tumors::primary_site,
+            tumors::histology,
+            tumors::items,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, patient_id, class, diagnosed, behavior, site, histology, items)| {
+                let mut t = Tumor::blank(patient_id, String::new());
+                t.id = id;
+                t.class_of_case = class;
+                t.date_of_diagnosis = diagnosed;
+                t.behavior = behavior;
+                t.primary_site = site;
+                t.histology = histology;
+                t.items = items;
+                t
+            },
+        )
+        .collect())
+}
+
 /// One run of the job for `today`. With `dry_run` nothing is written: the due list is computed
 /// and counted (the benchmark and `registrar followup due`).
 pub fn run(
@@ -200,21 +308,13 @@ pub fn run(
     let patient_letter = template_for(conn, "patient")?;
     let mut after: i64 = 0;
     loop {
-        let page: Vec<Patient> = patients::table
-            .filter(patients::id.gt(after))
-            .order(patients::id.asc())
-            .limit(PAGE)
-            .select(Patient::as_select())
-            .load(conn)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
-        let page_tumors: Vec<Tumor> = tumors::table
-            .filter(tumors::patient_id.eq_any(&ids))
-            .order((tumors::patient_id.asc(), tumors::id.asc()))
-            .select(Tumor::as_select())
-            .load(conn)?;
-        let page_requests = rows::requests_of_many(conn, &ids)?;
+        let page = slim_patients(conn, after)?;
+        let Some(last) = page.last().map(|p| p.id) else {
+            break;
+        };
+        let page_tumors = slim_tumors(conn, after, last)?;
+        let page_requests = rows::requests_in_patient_range(conn, after, last)?;
+        after = last;
         let mut tumors_by_patient: HashMap<i64, Vec<&Tumor>> = HashMap::new();
         for t in &page_tumors {
             tumors_by_patient.entry(t.patient_id).or_default().push(t);

@@ -46,6 +46,19 @@ async fn blocking<T: Send + 'static>(
     .await?
 }
 
+/// Letters handed to the SMTP server at the same time (each on its own pooled connection): one
+/// at a time, a round trip per SMTP command made delivery latency-bound (about 20 mails/s).
+const IN_FLIGHT: usize = 8;
+
+/// What became of one letter.
+enum Delivered {
+    NotClaimed,
+    Sent,
+    Retry,
+    Failed,
+    Bounced,
+}
+
 /// Delivers every letter due at `now` (queued, or a retry whose time has come).
 pub async fn deliver(
     pool: &DbPool,
@@ -61,96 +74,124 @@ pub async fn deliver(
         if ids.is_empty() {
             break;
         }
-        for id in ids {
-            let claimed = blocking(pool, move |conn| {
-                if rows::claim_letter(conn, id, now)? {
-                    Ok(rows::find_letter(conn, id)?)
-                } else {
-                    Ok(None)
-                }
-            })
-            .await?;
-            let Some(letter) = claimed else {
-                continue;
+        let mut pending = ids.into_iter();
+        let mut in_flight = tokio::task::JoinSet::new();
+        loop {
+            while in_flight.len() < IN_FLIGHT {
+                let Some(id) = pending.next() else { break };
+                let (pool, mailer, from) =
+                    (pool.clone(), mailer.clone(), settings.mail_from.clone());
+                in_flight.spawn(async move { deliver_one(&pool, &mailer, &from, id, now).await });
+            }
+            let Some(joined) = in_flight.join_next().await else {
+                break;
             };
-            let message_id = format!("<followup-{}-{}@registrar>", letter.id, letter.attempts + 1);
-            let result = mailer
-                .send(&OutgoingMail {
-                    from: &settings.mail_from,
-                    to: &letter.to_address,
-                    subject: &letter.subject,
-                    text: &letter.body_text,
-                    html: &letter.body_html,
-                    message_id: &message_id,
-                })
-                .await;
-            let attempts = letter.attempts + 1;
-            match result {
-                Ok(()) => {
-                    summary.sent += 1;
-                    blocking(pool, move |conn| {
-                        rows::record_attempt(
-                            conn,
-                            id,
-                            "sent",
-                            attempts,
-                            now,
-                            None,
-                            Some(message_id),
-                            Some(crate::models::now()),
-                        )?;
-                        Ok(())
-                    })
-                    .await?;
-                }
-                Err(SendError::Temporary(error)) => {
-                    let state = if attempts >= MAX_ATTEMPTS {
-                        summary.failed += 1;
-                        "failed"
-                    } else {
-                        summary.retry += 1;
-                        "retry"
-                    };
-                    tracing::warn!(
-                        letter = id,
-                        attempts,
-                        state,
-                        "follow-up e-mail not delivered"
-                    );
-                    let request_id = letter.request_id;
-                    blocking(pool, move |conn| {
-                        write_tx(conn, |conn| -> anyhow::Result<()> {
-                            rows::record_attempt(
-                                conn,
-                                id,
-                                state,
-                                attempts,
-                                now + backoff(attempts),
-                                Some(error),
-                                None,
-                                None,
-                            )?;
-                            if state == "failed" {
-                                rows::set_request_state(conn, request_id, "undelivered")?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .await?;
-                }
-                Err(SendError::Permanent(error)) | Err(SendError::Invalid(error)) => {
-                    summary.bounced += 1;
-                    tracing::warn!(letter = id, "follow-up e-mail refused permanently");
-                    let request_id = letter.request_id;
-                    blocking(pool, move |conn| {
-                        bounce(conn, id, request_id, attempts, now, error)
-                    })
-                    .await?;
-                }
+            match joined?? {
+                Delivered::NotClaimed => {}
+                Delivered::Sent => summary.sent += 1,
+                Delivered::Retry => summary.retry += 1,
+                Delivered::Failed => summary.failed += 1,
+                Delivered::Bounced => summary.bounced += 1,
             }
         }
     }
     Ok(summary)
+}
+
+/// Claims one letter (so no other sender takes it), hands it to the mailer and records the outcome.
+async fn deliver_one(
+    pool: &DbPool,
+    mailer: &Mailer,
+    from: &str,
+    id: i64,
+    now: NaiveDateTime,
+) -> anyhow::Result<Delivered> {
+    let claimed = blocking(pool, move |conn| {
+        if rows::claim_letter(conn, id, now)? {
+            Ok(rows::find_letter(conn, id)?)
+        } else {
+            Ok(None)
+        }
+    })
+    .await?;
+    let Some(letter) = claimed else {
+        return Ok(Delivered::NotClaimed);
+    };
+    let message_id = format!("<followup-{}-{}@registrar>", letter.id, letter.attempts + 1);
+    let result = mailer
+        .send(&OutgoingMail {
+            from,
+            to: &letter.to_address,
+            subject: &letter.subject,
+            text: &letter.body_text,
+            html: &letter.body_html,
+            message_id: &message_id,
+        })
+        .await;
+    let attempts = letter.attempts + 1;
+    match result {
+        Ok(()) => {
+            blocking(pool, move |conn| {
+                rows::record_attempt(
+                    conn,
+                    id,
+                    "sent",
+                    attempts,
+                    now,
+                    None,
+                    Some(message_id),
+                    Some(crate::models::now()),
+                )?;
+                Ok(())
+            })
+            .await?;
+            Ok(Delivered::Sent)
+        }
+        Err(SendError::Temporary(error)) => {
+            let failed = attempts >= MAX_ATTEMPTS;
+            let state = if failed { "failed" } else { "retry" };
+            tracing::warn!(
+                letter = id,
+                attempts,
+                state,
+                "follow-up e-mail not delivered"
+            );
+            let request_id = letter.request_id;
+            blocking(pool, move |conn| {
+                write_tx(conn, |conn| -> anyhow::Result<()> {
+                    rows::record_attempt(
+                        conn,
+                        id,
+                        state,
+                        attempts,
+                        now + backoff(attempts),
+                        Some(error),
+                        None,
+                        None,
+                    )?;
+                    if failed {
+                        rows::set_request_state(conn, request_id, "undelivered")?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+            Ok(if failed {
+                Delivered::Failed
+            } else {
+                Delivered::Retry
+            })
+        }
+        Err(SendError::Permanent(error)) | Err(SendError::Invalid(error)) => {
+            tracing::warn!(letter = id, "follow-up e-mail refused permanently");
+            let request_id = letter.request_id;
+            blocking(pool, move |conn| {
+                bounce(conn, id, request_id, attempts, now, error)
+            })
+            .await?;
+            Ok(Delivered::Bounced)
+        }
+    }
 }
 
 /// A permanent failure: the letter is bounced, the request too, the contact's address invalid.

@@ -5,9 +5,39 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{
-    followup_contacts, followup_letter_templates, followup_outbox, followup_requests,
-    followup_responses, patients,
+    followup_contacts, followup_letter_templates, followup_not_followed, followup_outbox,
+    followup_requests, followup_responses, patients,
 };
+use crate::models::patient::Scope;
+
+/// `pub fn $find(conn, id) -> Option<$row>` and `pub fn $insert(conn, &$new) -> id` for a table
+/// with an `id` primary key (one shape for every follow-up table).
+macro_rules! find_and_insert {
+    ($table:ident, $row:ty, $new:ty, $find:ident, $insert:ident) => {
+        pub fn $find(conn: &mut DbConn, id: i64) -> QueryResult<Option<$row>> {
+            $table::table
+                .find(id)
+                .select(<$row>::as_select())
+                .first(conn)
+                .optional()
+        }
+
+        pub fn $insert(conn: &mut DbConn, row: &$new) -> QueryResult<i64> {
+            diesel::insert_into($table::table)
+                .values(row)
+                .returning($table::id)
+                .get_result(conn)
+        }
+    };
+}
+
+/// The facilities a scope limits a list to (`None`: every facility).
+fn scope_ids(scope: &Scope) -> Option<Vec<i64>> {
+    match scope {
+        Scope::All => None,
+        Scope::Facilities(ids) => Some(ids.clone()),
+    }
+}
 
 /// Contact roles, in the order a physician letter looks for them.
 pub const CONTACT_ROLES: [(&str, &str); 4] = [
@@ -89,12 +119,16 @@ pub struct NewContact {
     pub updated_at: NaiveDateTime,
 }
 
+find_and_insert!(
+    followup_contacts,
+    Contact,
+    NewContact,
+    find_contact,
+    insert_contact
+);
+
 pub fn contacts_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Contact>> {
-    followup_contacts::table
-        .filter(followup_contacts::patient_id.eq(patient_id))
-        .order(followup_contacts::id.asc())
-        .select(Contact::as_select())
-        .load(conn)
+    contacts_of_many(conn, &[patient_id])
 }
 
 /// Contacts of many patients at once (the job reads one page of patients at a time).
@@ -104,21 +138,6 @@ pub fn contacts_of_many(conn: &mut DbConn, patient_ids: &[i64]) -> QueryResult<V
         .order(followup_contacts::id.asc())
         .select(Contact::as_select())
         .load(conn)
-}
-
-pub fn find_contact(conn: &mut DbConn, id: i64) -> QueryResult<Option<Contact>> {
-    followup_contacts::table
-        .find(id)
-        .select(Contact::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn insert_contact(conn: &mut DbConn, contact: &NewContact) -> QueryResult<i64> {
-    diesel::insert_into(followup_contacts::table)
-        .values(contact)
-        .returning(followup_contacts::id)
-        .get_result(conn)
 }
 
 pub fn save_contact(conn: &mut DbConn, contact: &mut Contact) -> QueryResult<()> {
@@ -165,19 +184,19 @@ pub struct NewRequest {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_request(conn: &mut DbConn, request: &NewRequest) -> QueryResult<i64> {
-    diesel::insert_into(followup_requests::table)
-        .values(request)
-        .returning(followup_requests::id)
-        .get_result(conn)
-}
+find_and_insert!(
+    followup_requests,
+    Request,
+    NewRequest,
+    find_request,
+    insert_request
+);
 
+/// A patient's requests, newest first.
 pub fn requests_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Request>> {
-    followup_requests::table
-        .filter(followup_requests::patient_id.eq(patient_id))
-        .order(followup_requests::id.desc())
-        .select(Request::as_select())
-        .load(conn)
+    let mut requests = requests_of_many(conn, &[patient_id])?;
+    requests.reverse();
+    Ok(requests)
 }
 
 pub fn requests_of_many(conn: &mut DbConn, patient_ids: &[i64]) -> QueryResult<Vec<Request>> {
@@ -188,12 +207,18 @@ pub fn requests_of_many(conn: &mut DbConn, patient_ids: &[i64]) -> QueryResult<V
         .load(conn)
 }
 
-pub fn find_request(conn: &mut DbConn, id: i64) -> QueryResult<Option<Request>> {
+/// The requests of the patients with ids in `(after, last]`.
+pub fn requests_in_patient_range(
+    conn: &mut DbConn,
+    after: i64,
+    last: i64,
+) -> QueryResult<Vec<Request>> {
     followup_requests::table
-        .find(id)
+        .filter(followup_requests::patient_id.gt(after))
+        .filter(followup_requests::patient_id.le(last))
+        .order(followup_requests::id.asc())
         .select(Request::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 pub fn request_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Request>> {
@@ -226,15 +251,20 @@ pub fn use_token(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<b
     Ok(changed == 1)
 }
 
-/// Requests in one state with their patient's name (dashboard lists), newest first.
+/// Requests in one of `states` with their patient's name (dashboard lists), newest first, for the
+/// patients of the scope's facilities.
 pub fn requests_in_state(
     conn: &mut DbConn,
+    scope: &Scope,
     states: &[&str],
     limit: i64,
 ) -> QueryResult<Vec<(Request, String, Option<String>)>> {
-    followup_requests::table
+    let mut query = followup_requests::table
         .inner_join(patients::table)
-        .filter(followup_requests::state.eq_any(states))
+        .filter(
+            followup_requests::state
+                .eq_any(states.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        )
         .order(followup_requests::id.desc())
         .limit(limit)
         .select((
@@ -242,7 +272,11 @@ pub fn requests_in_state(
             patients::name_last,
             patients::name_first,
         ))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope_ids(scope) {
+        query = query.filter(patients::facility_id.eq_any(ids));
+    }
+    query.load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -279,12 +313,13 @@ pub struct NewOutboxLetter {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_letter(conn: &mut DbConn, letter: &NewOutboxLetter) -> QueryResult<i64> {
-    diesel::insert_into(followup_outbox::table)
-        .values(letter)
-        .returning(followup_outbox::id)
-        .get_result(conn)
-}
+find_and_insert!(
+    followup_outbox,
+    OutboxLetter,
+    NewOutboxLetter,
+    find_letter,
+    insert_letter
+);
 
 /// E-mails ready to go (queued, a retry whose time has come, or a claim abandoned by a sender that
 /// stopped mid-way), oldest first.
@@ -315,14 +350,6 @@ pub fn claim_letter(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResu
     Ok(changed == 1)
 }
 
-pub fn find_letter(conn: &mut DbConn, id: i64) -> QueryResult<Option<OutboxLetter>> {
-    followup_outbox::table
-        .find(id)
-        .select(OutboxLetter::as_select())
-        .first(conn)
-        .optional()
-}
-
 pub fn letters_of_request(conn: &mut DbConn, request_id: i64) -> QueryResult<Vec<OutboxLetter>> {
     followup_outbox::table
         .filter(followup_outbox::request_id.eq(request_id))
@@ -331,12 +358,15 @@ pub fn letters_of_request(conn: &mut DbConn, request_id: i64) -> QueryResult<Vec
         .load(conn)
 }
 
+/// Outbox letters (of one state, or all), newest first, for the patients of the scope's facilities.
 pub fn letters(
     conn: &mut DbConn,
+    scope: &Scope,
     state: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<OutboxLetter>> {
     let mut query = followup_outbox::table
+        .inner_join(followup_requests::table.inner_join(patients::table))
         .order(followup_outbox::id.desc())
         .limit(limit)
         .select(OutboxLetter::as_select())
@@ -344,14 +374,33 @@ pub fn letters(
     if let Some(state) = state {
         query = query.filter(followup_outbox::state.eq(state.to_string()));
     }
+    if let Some(ids) = scope_ids(scope) {
+        query = query.filter(patients::facility_id.eq_any(ids));
+    }
     query.load(conn)
 }
 
-pub fn count_letters_by_state(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+/// The facility of the patient a letter is for.
+pub fn letter_facility(conn: &mut DbConn, letter_id: i64) -> QueryResult<Option<i64>> {
     followup_outbox::table
+        .inner_join(followup_requests::table.inner_join(patients::table))
+        .filter(followup_outbox::id.eq(letter_id))
+        .select(patients::facility_id)
+        .first(conn)
+        .optional()
+}
+
+/// Letters by delivery state, for the patients of the scope's facilities.
+pub fn count_letters_by_state(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<(String, i64)>> {
+    let mut query = followup_outbox::table
+        .inner_join(followup_requests::table.inner_join(patients::table))
         .group_by(followup_outbox::state)
         .select((followup_outbox::state, diesel::dsl::count_star()))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope_ids(scope) {
+        query = query.filter(patients::facility_id.eq_any(ids));
+    }
+    query.load(conn)
 }
 
 /// Records the outcome of one delivery attempt.
@@ -412,20 +461,13 @@ pub struct NewResponse {
     pub state: String,
 }
 
-pub fn insert_response(conn: &mut DbConn, response: &NewResponse) -> QueryResult<i64> {
-    diesel::insert_into(followup_responses::table)
-        .values(response)
-        .returning(followup_responses::id)
-        .get_result(conn)
-}
-
-pub fn find_response(conn: &mut DbConn, id: i64) -> QueryResult<Option<Response>> {
-    followup_responses::table
-        .find(id)
-        .select(Response::as_select())
-        .first(conn)
-        .optional()
-}
+find_and_insert!(
+    followup_responses,
+    Response,
+    NewResponse,
+    find_response,
+    insert_response
+);
 
 pub fn responses_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Response>> {
     followup_responses::table
@@ -438,9 +480,14 @@ pub fn responses_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Respo
 /// A held response with its patient's facility id, last and first name.
 pub type PendingResponse = (Response, i64, String, Option<String>);
 
-/// Responses waiting for a registrar, with the patient's facility and name.
-pub fn pending_responses(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<PendingResponse>> {
-    followup_responses::table
+/// Responses waiting for a registrar, with the patient's facility and name, for the patients of
+/// the scope's facilities.
+pub fn pending_responses(
+    conn: &mut DbConn,
+    scope: &Scope,
+    limit: i64,
+) -> QueryResult<Vec<PendingResponse>> {
+    let mut query = followup_responses::table
         .inner_join(patients::table)
         .filter(followup_responses::state.eq("pending"))
         .order(followup_responses::id.asc())
@@ -451,7 +498,11 @@ pub fn pending_responses(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Pendi
             patients::name_last,
             patients::name_first,
         ))
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = scope_ids(scope) {
+        query = query.filter(patients::facility_id.eq_any(ids));
+    }
+    query.load(conn)
 }
 
 pub fn decide_response(
@@ -503,6 +554,14 @@ pub struct NewLetterTemplate {
     pub created_at: NaiveDateTime,
 }
 
+find_and_insert!(
+    followup_letter_templates,
+    LetterTemplate,
+    NewLetterTemplate,
+    find_template,
+    insert_template
+);
+
 /// The newest version of a kind's template, `None` while the built-in default is in use.
 pub fn current_template(conn: &mut DbConn, kind: &str) -> QueryResult<Option<LetterTemplate>> {
     followup_letter_templates::table
@@ -513,9 +572,70 @@ pub fn current_template(conn: &mut DbConn, kind: &str) -> QueryResult<Option<Let
         .optional()
 }
 
-pub fn insert_template(conn: &mut DbConn, template: &NewLetterTemplate) -> QueryResult<i64> {
-    diesel::insert_into(followup_letter_templates::table)
-        .values(template)
-        .returning(followup_letter_templates::id)
-        .get_result(conn)
+/// Why a patient is not followed (Next Follow-Up Source 8 or 9 on its tumors).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = followup_not_followed)]
+pub struct NotFollowed {
+    pub patient_id: i64,
+    pub next_source: String,
+    pub reason: String,
+    pub set_by: Option<i64>,
+    pub set_at: NaiveDateTime,
+}
+
+pub fn not_followed_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Option<NotFollowed>> {
+    followup_not_followed::table
+        .find(patient_id)
+        .select(NotFollowed::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records (or with `None` clears) why a patient is not followed.
+pub fn set_not_followed(
+    conn: &mut DbConn,
+    patient_id: i64,
+    row: Option<&NotFollowed>,
+) -> QueryResult<()> {
+    diesel::delete(followup_not_followed::table.find(patient_id)).execute(conn)?;
+    if let Some(row) = row {
+        diesel::insert_into(followup_not_followed::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Patients of the scope with a request still open (`sent`) or that bounced, ids ascending after
+/// `after` (the phone task list pages through them).
+pub fn patients_with_open_requests(
+    conn: &mut DbConn,
+    scope: &Scope,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    let mut query = followup_requests::table
+        .inner_join(patients::table)
+        .filter(followup_requests::state.eq_any(["sent", "bounced", "undelivered"]))
+        .filter(followup_requests::patient_id.gt(after))
+        .select(followup_requests::patient_id)
+        .distinct()
+        .order(followup_requests::patient_id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(ids) = scope_ids(scope) {
+        query = query.filter(patients::facility_id.eq_any(ids));
+    }
+    query.load(conn)
+}
+
+/// Closes a patient's open requests after a phone contact (`phoned`); returns how many.
+pub fn close_open_requests(conn: &mut DbConn, patient_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        followup_requests::table
+            .filter(followup_requests::patient_id.eq(patient_id))
+            .filter(followup_requests::state.eq_any(["sent", "bounced", "undelivered"])),
+    )
+    .set(followup_requests::state.eq("phoned"))
+    .execute(conn)
 }

@@ -1,6 +1,7 @@
 //! Row structs and their queries, one file per aggregate. Functions are sync and take `&mut DbConn`;
 //! callers run them inside `web::block` (routes) or directly (CLI, jobs).
 
+pub mod abstracting;
 pub mod audit_log;
 pub mod facility;
 pub mod followup;

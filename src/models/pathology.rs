@@ -4,7 +4,10 @@
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{pathology_lab_tokens, pathology_raw_messages, pathology_reports};
+use crate::db::schema::{
+    pathology_lab_tokens, pathology_raw_messages, pathology_reports, pathology_uploads,
+    screening_versions,
+};
 
 /// Bytes as received, before any parsing.
 #[derive(Debug, Clone, Insertable)]
@@ -19,6 +22,8 @@ pub struct NewRawMessage<'a> {
     pub sha256: &'a str,
     pub byte_length: i64,
     pub content: &'a [u8],
+    /// Registry facility the messages belong to (None: the central registry only).
+    pub facility_id: Option<i64>,
 }
 
 /// A stored raw message without its bytes (for listings).
@@ -34,6 +39,7 @@ pub struct RawMessageInfo {
     pub file_name: Option<String>,
     pub sha256: String,
     pub byte_length: i64,
+    pub facility_id: Option<i64>,
 }
 
 pub fn insert_raw(conn: &mut DbConn, raw: &NewRawMessage<'_>) -> QueryResult<i64> {
@@ -141,11 +147,51 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Report>> {
         .optional()
 }
 
+/// Whether a user of `scope` may see a report of `facility_id` (reports without a facility are
+/// the central registry's).
+pub fn visible(scope: &crate::models::patient::Scope, facility_id: Option<i64>) -> bool {
+    match (scope, facility_id) {
+        (crate::models::patient::Scope::All, _) => true,
+        (_, Some(f)) => scope.allows(f),
+        (_, None) => false,
+    }
+}
+
+/// The registry facility of a report: that of the message it came in.
+pub fn facility_of(conn: &mut DbConn, report: &Report) -> QueryResult<Option<i64>> {
+    pathology_raw_messages::table
+        .find(report.raw_message_id)
+        .select(pathology_raw_messages::facility_id)
+        .first(conn)
+}
+
+/// A report the user's facilities may see (None otherwise, as if it did not exist).
+pub fn find_scoped(
+    conn: &mut DbConn,
+    scope: &crate::models::patient::Scope,
+    id: i64,
+) -> QueryResult<Option<Report>> {
+    let Some(report) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let facility = facility_of(conn, &report)?;
+    Ok(visible(scope, facility).then_some(report))
+}
+
 pub fn save(conn: &mut DbConn, report: &mut Report) -> QueryResult<()> {
     diesel::update(pathology_reports::table.find(report.id))
         .set(&*report)
         .execute(conn)?;
     Ok(())
+}
+
+/// Reports already recorded from a raw message (none unless an upload is resumed), by index.
+pub fn recorded_for_raw(conn: &mut DbConn, raw_id: i64) -> QueryResult<Vec<Report>> {
+    pathology_reports::table
+        .filter(pathology_reports::raw_message_id.eq(raw_id))
+        .order(pathology_reports::message_index.asc())
+        .select(Report::as_select())
+        .load(conn)
 }
 
 /// The report already received with this duplicate key, if any (the first one).
@@ -194,6 +240,9 @@ pub struct WorklistFilter {
     /// received, patient, lab, collected, status (prefix `-` for descending).
     #[serde(default)]
     pub sort: String,
+    /// Registry facility id ("" = every facility the user sees; "none" = central registry).
+    #[serde(default)]
+    pub facility_id: String,
 }
 
 /// One worklist line.
@@ -214,6 +263,7 @@ pub struct WorklistLine {
 
 pub fn worklist(
     conn: &mut DbConn,
+    scope: &crate::models::patient::Scope,
     filter: &WorklistFilter,
     limit: i64,
 ) -> QueryResult<Vec<WorklistLine>> {
@@ -233,6 +283,37 @@ pub fn worklist(
             r::created_at,
         ))
         .into_boxed();
+    use pathology_raw_messages as raw;
+    if let crate::models::patient::Scope::Facilities(ids) = scope {
+        query = query.filter(
+            r::raw_message_id.eq_any(
+                raw::table
+                    .filter(raw::facility_id.eq_any(ids.clone()))
+                    .select(raw::id),
+            ),
+        );
+    }
+    match filter.facility_id.trim() {
+        "" => {}
+        "none" => {
+            query = query.filter(
+                r::raw_message_id.eq_any(
+                    raw::table
+                        .filter(raw::facility_id.is_null())
+                        .select(raw::id),
+                ),
+            )
+        }
+        id => match id.parse::<i64>() {
+            Ok(id) => {
+                query = query.filter(
+                    r::raw_message_id
+                        .eq_any(raw::table.filter(raw::facility_id.eq(id)).select(raw::id)),
+                )
+            }
+            Err(_) => query = query.filter(r::id.lt(0)),
+        },
+    }
     match filter.status.as_str() {
         "" | "open" => query = query.filter(r::status.eq_any(OPEN_STATUSES)),
         "all" => {}
@@ -271,13 +352,26 @@ pub fn worklist(
     query.limit(limit).load(conn)
 }
 
-/// Reports per status.
-pub fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+/// Reports per status (of the user's facilities).
+pub fn status_counts(
+    conn: &mut DbConn,
+    scope: &crate::models::patient::Scope,
+) -> QueryResult<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
-    pathology_reports::table
+    let mut q = pathology_reports::table
         .group_by(pathology_reports::status)
         .select((pathology_reports::status, count_star()))
-        .load(conn)
+        .into_boxed();
+    if let crate::models::patient::Scope::Facilities(ids) = scope {
+        q = q.filter(
+            pathology_reports::raw_message_id.eq_any(
+                pathology_raw_messages::table
+                    .filter(pathology_raw_messages::facility_id.eq_any(ids.clone()))
+                    .select(pathology_raw_messages::id),
+            ),
+        );
+    }
+    q.load(conn)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -297,6 +391,7 @@ pub struct LabToken {
     pub created_by_user_id: Option<i64>,
     pub revoked_at: Option<chrono::NaiveDateTime>,
     pub revoked_by_user_id: Option<i64>,
+    pub facility_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -308,6 +403,7 @@ pub struct NewLabToken<'a> {
     pub token_prefix: &'a str,
     pub created_at: chrono::NaiveDateTime,
     pub created_by_user_id: Option<i64>,
+    pub facility_id: Option<i64>,
 }
 
 pub fn insert_token(conn: &mut DbConn, token: &NewLabToken<'_>) -> QueryResult<i64> {
@@ -343,4 +439,168 @@ pub fn revoke_token(conn: &mut DbConn, id: i64, by: i64) -> QueryResult<usize> {
         pathology_lab_tokens::revoked_by_user_id.eq(Some(by)),
     ))
     .execute(conn)
+}
+
+/// A stored version of the screening keyword lists and reportability rules.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = screening_versions)]
+pub struct ScreeningVersion {
+    pub id: i64,
+    pub version: i32,
+    /// Text form of the keyword lists (`ScreeningLists::to_text`).
+    pub lists: String,
+    /// Text form of the rules (`ReportabilityRules::to_text`).
+    pub rules: String,
+    pub rules_name: String,
+    /// SHA-256 of lists and rules: the compiled pipeline cache key.
+    pub checksum: String,
+    pub comment: String,
+    pub active: bool,
+    pub created_at: chrono::NaiveDateTime,
+    pub created_by_user_id: Option<i64>,
+    pub activated_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = screening_versions)]
+pub struct NewScreeningVersion<'a> {
+    pub version: i32,
+    pub lists: &'a str,
+    pub rules: &'a str,
+    pub rules_name: &'a str,
+    pub checksum: &'a str,
+    pub comment: &'a str,
+    pub active: bool,
+    pub created_at: chrono::NaiveDateTime,
+    pub created_by_user_id: Option<i64>,
+    pub activated_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn insert_screening_version(
+    conn: &mut DbConn,
+    v: &NewScreeningVersion<'_>,
+) -> QueryResult<i64> {
+    diesel::insert_into(screening_versions::table)
+        .values(v)
+        .returning(screening_versions::id)
+        .get_result(conn)
+}
+
+/// Every version, newest first.
+pub fn screening_versions(conn: &mut DbConn) -> QueryResult<Vec<ScreeningVersion>> {
+    screening_versions::table
+        .order(screening_versions::version.desc())
+        .select(ScreeningVersion::as_select())
+        .load(conn)
+}
+
+pub fn screening_version(conn: &mut DbConn, version: i32) -> QueryResult<Option<ScreeningVersion>> {
+    screening_versions::table
+        .filter(screening_versions::version.eq(version))
+        .select(ScreeningVersion::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The active version's number and checksum (cheap: the pipeline cache key).
+pub fn active_screening_key(conn: &mut DbConn) -> QueryResult<Option<(i32, String)>> {
+    screening_versions::table
+        .filter(screening_versions::active.eq(true))
+        .order(screening_versions::version.desc())
+        .select((screening_versions::version, screening_versions::checksum))
+        .first(conn)
+        .optional()
+}
+
+pub fn latest_screening_version(conn: &mut DbConn) -> QueryResult<Option<i32>> {
+    screening_versions::table
+        .select(diesel::dsl::max(screening_versions::version))
+        .first(conn)
+}
+
+/// Makes `version` the only active version; returns how many rows became active (0: unknown).
+pub fn activate_screening_version(conn: &mut DbConn, version: i32) -> QueryResult<usize> {
+    diesel::update(screening_versions::table.filter(screening_versions::active.eq(true)))
+        .set(screening_versions::active.eq(false))
+        .execute(conn)?;
+    diesel::update(screening_versions::table.filter(screening_versions::version.eq(version)))
+        .set((
+            screening_versions::active.eq(true),
+            screening_versions::activated_at.eq(Some(super::now())),
+        ))
+        .execute(conn)
+}
+
+/// A browser upload read in the background.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
+#[diesel(table_name = pathology_uploads, treat_none_as_null = true)]
+pub struct Upload {
+    pub id: i64,
+    /// queued, running, complete, failed, interrupted.
+    pub status: String,
+    pub created_by_user_id: Option<i64>,
+    pub facility_id: Option<i64>,
+    /// JSON list of the stored raw message ids, one per file.
+    pub raw_message_ids: String,
+    /// JSON list of the file names.
+    pub file_names: String,
+    pub messages_total: i32,
+    pub messages_done: i32,
+    /// JSON list of (file name, ingest summary) when complete.
+    pub summary: Option<String>,
+    pub message: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub started_at: Option<chrono::NaiveDateTime>,
+    pub finished_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pathology_uploads)]
+pub struct NewUpload<'a> {
+    pub status: &'a str,
+    pub created_by_user_id: Option<i64>,
+    pub facility_id: Option<i64>,
+    pub raw_message_ids: &'a str,
+    pub file_names: &'a str,
+    pub messages_total: i32,
+    pub messages_done: i32,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn insert_upload(conn: &mut DbConn, u: &NewUpload<'_>) -> QueryResult<i64> {
+    diesel::insert_into(pathology_uploads::table)
+        .values(u)
+        .returning(pathology_uploads::id)
+        .get_result(conn)
+}
+
+pub fn find_upload(conn: &mut DbConn, id: i64) -> QueryResult<Option<Upload>> {
+    pathology_uploads::table
+        .find(id)
+        .select(Upload::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save_upload(conn: &mut DbConn, u: &Upload) -> QueryResult<()> {
+    diesel::update(pathology_uploads::table.find(u.id))
+        .set(u)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_upload_progress(conn: &mut DbConn, id: i64, done: i32) -> QueryResult<()> {
+    diesel::update(pathology_uploads::table.find(id))
+        .set(pathology_uploads::messages_done.eq(done))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Uploads left queued or running by a stopped process (resumed at start-up).
+pub fn unfinished_uploads(conn: &mut DbConn) -> QueryResult<Vec<Upload>> {
+    pathology_uploads::table
+        .filter(pathology_uploads::status.eq_any(["queued", "running"]))
+        .order(pathology_uploads::id.asc())
+        .select(Upload::as_select())
+        .load(conn)
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use super::patient::Patient;
 use super::tumor::Tumor;
+use crate::domain::naaccr::dictionary::keeps_spaces;
 
 /// Patient-level items stored in typed columns of `patients`.
 pub const PATIENT_COLUMN_ITEMS: &[&str] = &[
@@ -47,10 +48,15 @@ pub const TUMOR_COLUMN_ITEMS: &[&str] = &[
     "cancerStatus",
 ];
 
-fn clean(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+/// A value as stored: trimmed, except for items whose spaces are significant (`trim="none"`, e.g.
+/// `npcrSpecificField`); a blank value is no value.
+fn clean(naaccr_id: &str, value: Option<String>) -> Option<String> {
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    if keeps_spaces(naaccr_id) {
+        Some(value)
+    } else {
+        Some(value.trim().to_string())
+    }
 }
 
 fn parse_items(json: &str) -> BTreeMap<String, String> {
@@ -83,7 +89,7 @@ impl Patient {
     pub fn set_items<'a>(&mut self, values: impl IntoIterator<Item = (&'a str, Option<String>)>) {
         let mut extra = parse_items(&self.items);
         for (naaccr_id, value) in values {
-            let value = clean(value);
+            let value = clean(naaccr_id, value);
             match naaccr_id {
                 "patientIdNumber" => self.patient_id_number = value.unwrap_or_default(),
                 "medicalRecordNumber" => self.medical_record_number = value,
@@ -148,7 +154,7 @@ impl Tumor {
     pub fn set_items<'a>(&mut self, values: impl IntoIterator<Item = (&'a str, Option<String>)>) {
         let mut extra = parse_items(&self.items);
         for (naaccr_id, value) in values {
-            let value = clean(value);
+            let value = clean(naaccr_id, value);
             match naaccr_id {
                 "tumorRecordNumber" => self.tumor_record_number = value.unwrap_or_default(),
                 "primarySite" => self.primary_site = value,
@@ -257,5 +263,22 @@ mod tests {
         );
         t.set_items([("textRemarks", None)]);
         assert_eq!(t.item("textRemarks"), None);
+    }
+
+    #[test]
+    fn values_are_trimmed_unless_their_spaces_are_significant() {
+        let mut t = Tumor::blank(1, "01".into());
+        t.set_items([
+            ("primarySite", Some(" C504 ".to_string())),
+            ("textRemarks", Some("  remark  ".to_string())),
+            ("npcrSpecificField", Some("  AB  12 ".to_string())),
+            ("stateRequestorItems", Some("   ".to_string())),
+        ]);
+        assert_eq!(t.primary_site.as_deref(), Some("C504"));
+        assert_eq!(t.item("textRemarks").as_deref(), Some("remark"));
+        // trim="none" in the NAACCR dictionaries: the spaces are part of the value.
+        assert_eq!(t.item("npcrSpecificField").as_deref(), Some("  AB  12 "));
+        // Blank is still no value.
+        assert_eq!(t.item("stateRequestorItems"), None);
     }
 }

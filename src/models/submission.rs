@@ -192,6 +192,32 @@ pub fn fail_interrupted_runs(conn: &mut DbConn) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// Imports left running or queued by a process that ended: they never completed (the patients
+/// committed before the stop stay, as the report of a stopped file says).
+pub fn fail_interrupted_imports(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(import_runs::table.filter(import_runs::status.eq_any(["queued", "running"])))
+        .set((
+            import_runs::status.eq("failed"),
+            import_runs::message.eq(
+                "interrupted: the server stopped during the import; the patients stored before \
+                 it stay",
+            ),
+            import_runs::finished_at.eq(Some(super::now())),
+        ))
+        .execute(conn)
+}
+
+/// Marks an import failed with why.
+pub fn fail_import(conn: &mut DbConn, id: i64, message: &str) -> QueryResult<usize> {
+    diesel::update(import_runs::table.find(id))
+        .set((
+            import_runs::status.eq("failed"),
+            import_runs::message.eq(message),
+            import_runs::finished_at.eq(Some(super::now())),
+        ))
+        .execute(conn)
+}
+
 /// When each tumor was last sent by a complete run of `profile_id`, with the tumor's
 /// `updated_at` as it was then.
 pub fn last_submitted(
@@ -204,6 +230,22 @@ pub fn last_submitted(
         .filter(submission_runs::profile_id.eq(profile_id))
         .filter(submission_runs::status.eq("complete"))
         .filter(submitted_tumors::tumor_id.eq_any(tumor_ids))
+        .select((
+            submitted_tumors::tumor_id,
+            submitted_tumors::tumor_updated_at,
+        ))
+        .load(conn)
+}
+
+/// Every tumor a complete run of `profile_id` sent, with its `updated_at` as it was then.
+pub fn all_submitted(
+    conn: &mut DbConn,
+    profile_id: i64,
+) -> QueryResult<Vec<(i64, chrono::NaiveDateTime)>> {
+    submitted_tumors::table
+        .inner_join(submission_runs::table)
+        .filter(submission_runs::profile_id.eq(profile_id))
+        .filter(submission_runs::status.eq("complete"))
         .select((
             submitted_tumors::tumor_id,
             submitted_tumors::tumor_updated_at,

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::{Layout, db, see_other};
 use crate::auth::{Authorized, EditPatients, ReadPatients, Role};
 use crate::domain::abstracting::{
-    COMPUTED_ITEMS, SECTIONS, dictionary, field_spec, is_long_text, is_required, search_items,
-    section_of,
+    COMPUTED_ITEMS, SECTIONS, all_item_defs, field_spec, is_long_text, is_required, item_def,
+    search_items, section_of,
 };
 use crate::domain::codes;
 use crate::domain::date::PartialDate;
@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/tumors/{id}/abstract", web::get().to(show))
         .route("/tumors/{id}/abstract", web::post().to(save))
         .route("/tumors/{id}/edits", web::post().to(edits))
+        .route("/tumors/{id}/draft", web::post().to(draft))
+        .route("/tumors/{id}/draft/discard", web::post().to(discard_draft))
         .route("/tumors/{id}/status", web::post().to(status))
         .route("/tumors/{id}/copy", web::post().to(copy))
         .route("/tumors/{id}/delete", web::post().to(delete))
@@ -106,9 +108,11 @@ pub struct AbstractPage {
     pub copy_choices: Vec<CopyChoice>,
     pub next_case: Option<i64>,
     pub tumors: Vec<(i64, String, String)>,
+    /// The form shows the user's server-side draft (a discard button is offered).
+    pub draft_restored: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct PageQuery {
     #[serde(default)]
     find: String,
@@ -130,7 +134,7 @@ fn field_view(
     failures: &[EditFailure],
 ) -> Option<AbstractField> {
     let spec = field_spec(naaccr_id)?;
-    let def = dictionary().item(naaccr_id)?;
+    let def = item_def(naaccr_id)?;
     let stored = value.unwrap_or("");
     let value = if spec.kind == FieldKind::Date && !typed {
         PartialDate::parse(stored)
@@ -222,7 +226,7 @@ fn page(
                 .collect(),
         })
         .collect();
-    let found = search_items(dictionary().items(), &query.find, 60)
+    let found = search_items(all_item_defs().into_iter(), &query.find, 60)
         .into_iter()
         .filter(|d| section_of(&d.naaccr_id).is_none())
         .filter_map(|d| {
@@ -243,10 +247,7 @@ fn page(
         .filter_map(|id| {
             let text = record.get(*id)?;
             Some(SourceText {
-                label: dictionary()
-                    .item(id)
-                    .map(|d| d.name.clone())
-                    .unwrap_or_default(),
+                label: item_def(id).map(|d| d.name.clone()).unwrap_or_default(),
                 text: text.clone(),
             })
         })
@@ -276,10 +277,7 @@ fn page(
                 && section_of(id).is_none_or(|s| s.key != "text")
         })
         .map(|(id, value)| CopyChoice {
-            label: dictionary()
-                .item(&id)
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
+            label: item_def(&id).map(|d| d.name.clone()).unwrap_or_default(),
             checked: section_of(&id).is_some_and(|s| s.key == "identification"),
             value,
             id,
@@ -326,14 +324,14 @@ fn page(
         source,
         find: query.find.clone(),
         found,
-        history_label: dictionary()
-            .item(&history_item)
+        history_label: item_def(&history_item)
             .map(|d| format!("{} [{}]", d.name, d.number))
             .unwrap_or_default(),
         history_item,
         history,
         copy_choices,
         next_case: view.next_case,
+        draft_restored: false,
         tumors: view
             .tumors
             .iter()
@@ -359,17 +357,24 @@ async fn show(
     query: web::Query<PageQuery>,
 ) -> Result<AbstractPage, AppError> {
     let (actor, scope, id) = (user.actor(), user.scope.clone(), path.into_inner());
-    let view = db(&state, move |conn| {
+    let mut view = db(&state, move |conn| {
         service::read_abstract(conn, &actor, &scope, id)
     })
     .await?;
-    Ok(page(
-        Layout::new(&user, &state),
-        user.role,
-        view,
-        &query,
-        None,
-    ))
+    // An unsaved draft of this user is restored into the form (and can be discarded).
+    let draft = view.draft.take().filter(|_| user.can_edit());
+    let no_errors = FieldErrors::new();
+    let mut query = query.into_inner();
+    let typed = draft.as_ref().map(|(values, at)| {
+        query.notice = Some(format!(
+            "Your unsaved draft of {} UTC was restored: save to keep it, or discard it.",
+            at.format("%Y-%m-%d %H:%M")
+        ));
+        (values, &no_errors)
+    });
+    let mut body = page(Layout::new(&user, &state), user.role, view, &query, typed);
+    body.draft_restored = draft.is_some();
+    Ok(body)
 }
 
 fn input_map(form: web::Form<Vec<(String, String)>>) -> HashMap<String, String> {
@@ -401,7 +406,11 @@ async fn save(
         Ok(values) => {
             let (actor, scope) = (user.actor(), user.scope.clone());
             let outcome = db(&state, move |conn| {
-                service::save_abstract(conn, &actor, &scope, id, values)
+                crate::db::write_tx(conn, |conn| {
+                    let outcome = service::save_abstract(conn, &actor, &scope, id, values)?;
+                    service::clear_draft(conn, &actor, &scope, id)?;
+                    Ok(outcome)
+                })
             })
             .await?;
             let mut location = format!("/tumors/{id}/abstract?saved=1");
@@ -480,6 +489,40 @@ async fn edits(
         failures: result.failures,
         fields,
     }))
+}
+
+/// Autosave: the unsaved form of the abstract page, kept on the server for this user.
+async fn draft(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let input = input_map(form);
+    let (actor, scope) = (user.actor(), user.scope.clone());
+    db(&state, move |conn| {
+        service::save_draft(conn, &actor, &scope, id, &input)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn discard_draft(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (actor, scope) = (user.actor(), user.scope.clone());
+    db(&state, move |conn| {
+        service::clear_draft(conn, &actor, &scope, id)
+    })
+    .await?;
+    Ok(see_other(&format!(
+        "/tumors/{id}/abstract?notice={}",
+        encode("Draft discarded.")
+    )))
 }
 
 #[derive(Deserialize)]

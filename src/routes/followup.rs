@@ -8,7 +8,6 @@ use actix_session::Session;
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Layout, db, see_other};
@@ -17,9 +16,9 @@ use crate::domain::followup::{self as rules, FollowUpStatus};
 use crate::error::AppError;
 use crate::jobs::followup::{follow_up_case, template_for};
 use crate::models::followup::{self as rows, CHANNELS, CONTACT_ROLES};
-use crate::models::patient::{Patient, Scope};
-use crate::models::tumor::Tumor;
-use crate::services::followup::{self as service, FormTumor, LinkRefused, SubmittedAnswers};
+use crate::services::followup::{
+    self as service, FormTumor, LinkRefused, ListLine, SubmittedAnswers,
+};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,7 +38,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/patients/{id}/followup/contacts",
             web::post().to(add_contact),
         )
-        .route("/followup/contacts/{id}", web::post().to(contact_validity));
+        .route("/followup/contacts/{id}", web::post().to(contact_validity))
+        .route(
+            "/patients/{id}/followup/next-source",
+            web::post().to(next_source),
+        )
+        .route(
+            "/patients/{id}/followup/phone",
+            web::post().to(phone_contact),
+        )
+        .route("/followup/phone", web::get().to(phone_list));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +164,7 @@ fn answers_from(form: &[(String, String)], received_on: &str) -> SubmittedAnswer
         cause_of_death: get("cause_of_death"),
         cancer_status,
         recurrence: get("disease_returned"),
+        recurrence_date: get("returned_on"),
         new_treatment: get("new_treatment"),
         note: get("note"),
         received_on: received_on.to_string(),
@@ -217,12 +226,6 @@ async fn respond_submit(
 // Dashboard
 // ---------------------------------------------------------------------------------------------
 
-struct ListLine {
-    patient_id: i64,
-    name: String,
-    detail: String,
-}
-
 struct WorksheetRow {
     label: &'static str,
     all: u64,
@@ -251,92 +254,6 @@ fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".into(), |r| format!("{:.1} %", r * 100.0))
 }
 
-/// The follow-up lists of the dashboard, from one pass over the patients of the user's scope.
-struct StatusLists {
-    due_this_month: Vec<ListLine>,
-    delinquent: Vec<ListLine>,
-    lost: Vec<ListLine>,
-}
-
-fn status_lists(
-    conn: &mut crate::db::DbConn,
-    settings: &crate::config::Settings,
-    scope: &Scope,
-    today: chrono::NaiveDate,
-    limit: usize,
-) -> Result<StatusLists, AppError> {
-    use crate::db::schema::{patients, tumors};
-    use diesel::prelude::*;
-    let mut lists = StatusLists {
-        due_this_month: Vec::new(),
-        delinquent: Vec::new(),
-        lost: Vec::new(),
-    };
-    let mut after = 0i64;
-    loop {
-        let page: Vec<Patient> = patients::table
-            .filter(patients::id.gt(after))
-            .order(patients::id.asc())
-            .limit(2000)
-            .select(Patient::as_select())
-            .load(conn)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let page: Vec<Patient> = page
-            .into_iter()
-            .filter(|p| scope.allows(p.facility_id))
-            .collect();
-        let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
-        let page_tumors: Vec<Tumor> = tumors::table
-            .filter(tumors::patient_id.eq_any(&ids))
-            .select(Tumor::as_select())
-            .load(conn)?;
-        let mut by_patient: BTreeMap<i64, Vec<&Tumor>> = BTreeMap::new();
-        for t in &page_tumors {
-            by_patient.entry(t.patient_id).or_default().push(t);
-        }
-        for p in &page {
-            let Some(own) = by_patient.get(&p.id) else {
-                continue;
-            };
-            let line = |detail: String| ListLine {
-                patient_id: p.id,
-                name: p.display_name(),
-                detail,
-            };
-            for t in own {
-                let case = follow_up_case(p, t);
-                match rules::follow_up_status(&case, &settings.follow_up, today) {
-                    FollowUpStatus::Due { since } => {
-                        if since.year() == today.year()
-                            && since.month() == today.month()
-                            && lists.due_this_month.len() < limit
-                        {
-                            lists
-                                .due_this_month
-                                .push(line(format!("due since {since}")));
-                        }
-                    }
-                    FollowUpStatus::Delinquent { since } => {
-                        if rules::is_lost_to_follow_up(&case, &settings.follow_up, today) {
-                            if lists.lost.len() < limit {
-                                lists.lost.push(line(format!("delinquent since {since}")));
-                            }
-                        } else if lists.delinquent.len() < limit {
-                            lists
-                                .delinquent
-                                .push(line(format!("delinquent since {since}")));
-                        }
-                    }
-                    _ => continue,
-                }
-                break;
-            }
-        }
-    }
-    Ok(lists)
-}
-
 fn request_lines(rows: Vec<(rows::Request, String, Option<String>)>, what: &str) -> Vec<ListLine> {
     rows.into_iter()
         .map(|(r, last, first)| ListLine {
@@ -362,12 +279,11 @@ async fn dashboard(
     let st = state.clone();
     let (worksheet, lists, bounced, awaiting, pending, outbox_counts) = db(&state, move |conn| {
         let settings = &st.settings;
-        let worksheet = service::worksheet(conn, settings, today)?;
-        let lists = status_lists(conn, settings, &scope, today, 100)?;
-        let bounced = rows::requests_in_state(conn, &["bounced", "undelivered"], 100)?;
-        let awaiting = rows::requests_in_state(conn, &["sent"], 100)?;
-        let pending = rows::pending_responses(conn, 100)?;
-        let counts = rows::count_letters_by_state(conn)?;
+        let (worksheet, lists) = service::worksheet_and_lists(conn, settings, &scope, today, 100)?;
+        let bounced = rows::requests_in_state(conn, &scope, &["bounced", "undelivered"], 100)?;
+        let awaiting = rows::requests_in_state(conn, &scope, &["sent"], 100)?;
+        let pending = rows::pending_responses(conn, &scope, 100)?;
+        let counts = rows::count_letters_by_state(conn, &scope)?;
         Ok((worksheet, lists, bounced, awaiting, pending, counts))
     })
     .await?;
@@ -409,10 +325,8 @@ async fn dashboard(
             last5: last5[i],
         })
         .collect();
-    let in_scope = |facility: i64| user.scope.allows(facility);
     let pending = pending
         .into_iter()
-        .filter(|(_, f, _, _)| in_scope(*f))
         .map(|(r, _, last, first)| ListLine {
             patient_id: r.id,
             name: match first {
@@ -466,7 +380,8 @@ async fn control_list(
     let actor = user.actor();
     let st = state.clone();
     let lists = db(&state, move |conn| {
-        let lists = status_lists(conn, &st.settings, &scope, today, usize::MAX)?;
+        let (_, lists) =
+            service::worksheet_and_lists(conn, &st.settings, &scope, today, usize::MAX)?;
         crate::audit::record(
             conn,
             &actor,
@@ -528,8 +443,9 @@ async fn outbox(
 ) -> Result<OutboxPage, AppError> {
     let filter = query.state.clone().filter(|s| !s.is_empty());
     let f = filter.clone();
+    let scope = user.scope.clone();
     let letters = db(&state, move |conn| {
-        Ok(rows::letters(conn, f.as_deref(), 500)?)
+        Ok(rows::letters(conn, &scope, f.as_deref(), 500)?)
     })
     .await?;
     Ok(OutboxPage {
@@ -550,10 +466,10 @@ async fn print_batch(
     state: web::Data<AppState>,
     user: Authorized<EditPatients>,
 ) -> Result<PrintPage, AppError> {
-    let actor = user.actor();
+    let (actor, scope) = (user.actor(), user.scope.clone());
     let letters = db(&state, move |conn| {
         crate::db::write_tx(conn, |conn| {
-            let letters = rows::letters(conn, Some("print"), 1000)?;
+            let letters = rows::letters(conn, &scope, Some("print"), 1000)?;
             for l in &letters {
                 rows::set_letter_state(conn, l.id, "printed")?;
             }
@@ -577,12 +493,15 @@ async fn print_batch(
 
 async fn print_one(
     state: web::Data<AppState>,
-    _user: Authorized<EditPatients>,
+    user: Authorized<EditPatients>,
     path: web::Path<i64>,
 ) -> Result<PrintPage, AppError> {
-    let id = path.into_inner();
-    let letter = db(&state, move |conn| {
-        rows::find_letter(conn, id)?.ok_or(AppError::NotFound)
+    let (id, scope) = (path.into_inner(), user.scope.clone());
+    let letter = db(&state, move |conn| match rows::letter_facility(conn, id)? {
+        Some(facility) if scope.allows(facility) => {
+            rows::find_letter(conn, id)?.ok_or(AppError::NotFound)
+        }
+        _ => Err(AppError::NotFound),
     })
     .await?;
     Ok(PrintPage {
@@ -678,6 +597,11 @@ struct PatientFollowUpPage {
     history: Vec<HistoryLine>,
     roles: &'static [(&'static str, &'static str)],
     channels: &'static [(&'static str, &'static str)],
+    next_sources: &'static [(&'static str, &'static str)],
+    /// The Next Follow-Up Source of the first tumor ("" when none).
+    next_source: String,
+    /// Why the patient is not followed: (code, reason, since).
+    not_followed: Option<(String, String, String)>,
     error: Option<String>,
 }
 
@@ -698,29 +622,39 @@ async fn patient_page(
     let (actor, scope) = (user.actor(), user.scope.clone());
     let today = chrono::Utc::now().date_naive();
     let st = state.clone();
-    let (patient, tumors, contacts, requests, responses, letters) = db(&state, move |conn| {
-        crate::db::write_tx(conn, |conn| {
-            let patient =
-                crate::models::patient::find_scoped(conn, &scope, id)?.ok_or(AppError::NotFound)?;
-            let tumors = crate::models::tumor::for_patient(conn, id)?;
-            let contacts = rows::contacts_of(conn, id)?;
-            let requests = rows::requests_of(conn, id)?;
-            let responses = rows::responses_of(conn, id)?;
-            let mut letters = Vec::new();
-            for r in &requests {
-                letters.extend(rows::letters_of_request(conn, r.id)?);
-            }
-            crate::audit::record(
-                conn,
-                &actor,
-                &crate::audit::AuditEvent::new(crate::audit::Action::Read, "patient_followup")
-                    .id(id)
-                    .patient(id, patient.facility_id),
-            )?;
-            Ok::<_, AppError>((patient, tumors, contacts, requests, responses, letters))
+    let (patient, tumors, contacts, requests, responses, letters, not_followed) =
+        db(&state, move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let patient = crate::models::patient::find_scoped(conn, &scope, id)?
+                    .ok_or(AppError::NotFound)?;
+                let tumors = crate::models::tumor::for_patient(conn, id)?;
+                let contacts = rows::contacts_of(conn, id)?;
+                let requests = rows::requests_of(conn, id)?;
+                let responses = rows::responses_of(conn, id)?;
+                let not_followed = rows::not_followed_of(conn, id)?;
+                let mut letters = Vec::new();
+                for r in &requests {
+                    letters.extend(rows::letters_of_request(conn, r.id)?);
+                }
+                crate::audit::record(
+                    conn,
+                    &actor,
+                    &crate::audit::AuditEvent::new(crate::audit::Action::Read, "patient_followup")
+                        .id(id)
+                        .patient(id, patient.facility_id),
+                )?;
+                Ok::<_, AppError>((
+                    patient,
+                    tumors,
+                    contacts,
+                    requests,
+                    responses,
+                    letters,
+                    not_followed,
+                ))
+            })
         })
-    })
-    .await?;
+        .await?;
     let status = tumors
         .iter()
         .map(|t| {
@@ -779,6 +713,18 @@ async fn patient_page(
         history,
         roles: &CONTACT_ROLES,
         channels: &CHANNELS,
+        next_sources: &service::NEXT_SOURCES,
+        next_source: tumors
+            .first()
+            .and_then(|t| t.item("nextFollowUpSource"))
+            .unwrap_or_default(),
+        not_followed: not_followed.map(|n| {
+            (
+                n.next_source,
+                n.reason,
+                n.set_at.format("%Y-%m-%d").to_string(),
+            )
+        }),
         error,
     })
 }
@@ -819,6 +765,68 @@ async fn contact_validity(
     })
     .await?;
     Ok(see_other(&format!("/patients/{patient_id}/followup")))
+}
+
+#[derive(Deserialize)]
+struct NextSourceForm {
+    next_source: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn next_source(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+    path: web::Path<i64>,
+    form: web::Form<NextSourceForm>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, scope, id) = (user.actor(), user.scope.clone(), path.into_inner());
+    let form = form.into_inner();
+    db(&state, move |conn| {
+        service::set_next_source(conn, &actor, &scope, id, &form.next_source, &form.reason)
+    })
+    .await?;
+    Ok(see_other(&format!("/patients/{id}/followup")))
+}
+
+async fn phone_contact(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+    path: web::Path<i64>,
+    form: web::Form<service::PhoneForm>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, scope, id) = (user.actor(), user.scope.clone(), path.into_inner());
+    let form = form.into_inner();
+    let today = chrono::Utc::now().date_naive();
+    db(&state, move |conn| {
+        service::record_phone_contact(conn, &actor, &scope, id, &form, today)
+    })
+    .await?;
+    Ok(see_other(&format!("/patients/{id}/followup")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "followup/phone.html")]
+struct PhonePage {
+    layout: Layout,
+    tasks: Vec<service::PhoneTask>,
+}
+
+/// The phone follow-up task list of the user's facilities.
+async fn phone_list(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+) -> Result<PhonePage, AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let (scope, st) = (user.scope.clone(), state.clone());
+    let tasks = db(&state, move |conn| {
+        service::phone_tasks(conn, &st.settings, &scope, today)
+    })
+    .await?;
+    Ok(PhonePage {
+        layout: Layout::new(&user, &state),
+        tasks,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

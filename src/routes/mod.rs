@@ -7,6 +7,8 @@ pub mod auth;
 pub mod followup;
 pub mod pathology;
 pub mod patients;
+pub mod qc;
+pub mod screening;
 pub mod staging;
 pub mod submissions;
 pub mod worklist;
@@ -25,9 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(worklist::configure)
         .configure(patients::configure)
         .configure(pathology::configure)
+        .configure(screening::configure)
         .configure(admin::configure)
         .configure(staging::configure)
         .configure(abstracting::configure)
+        .configure(qc::configure)
         .configure(submissions::configure)
         .configure(followup::configure);
 }

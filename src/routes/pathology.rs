@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(MAX_BODY))
                 .route(web::post().to(upload)),
         )
+        .route("/pathology/uploads/{id}", web::get().to(upload_progress))
         .route("/pathology/paste", web::get().to(paste_form))
         .route("/pathology/paste", web::post().to(paste))
         .route("/pathology/{id}", web::get().to(review))
@@ -82,6 +83,9 @@ pub struct SortLink {
 #[template(path = "pathology/worklist.html")]
 struct WorklistPage {
     layout: Layout,
+    /// The registry facilities the user sees (filter), and whether the central queue is offered.
+    facilities: Vec<(i64, String)>,
+    central: bool,
     tabs: Vec<Tab>,
     filter: WorklistFilter,
     lines: Vec<Line>,
@@ -120,10 +124,11 @@ pub fn line_of(l: model::WorklistLine) -> Line {
 fn query_string(filter: &WorklistFilter, sort: &str) -> String {
     let enc = crate::error::urlencode;
     format!(
-        "/pathology?status={}&lab={}&facility={}&from={}&to={}&sort={}",
+        "/pathology?status={}&lab={}&facility={}&facility_id={}&from={}&to={}&sort={}",
         enc(&filter.status),
         enc(&filter.lab),
         enc(&filter.facility),
+        enc(&filter.facility_id),
         enc(&filter.from),
         enc(&filter.to),
         enc(sort)
@@ -139,9 +144,19 @@ async fn worklist(
     if filter.status.is_empty() {
         filter.status = "to-review".into();
     }
-    let f = filter.clone();
-    let (counts, lines) = db(&state, move |conn| {
-        Ok((model::status_counts(conn)?, model::worklist(conn, &f, 500)?))
+    let (f, scope) = (filter.clone(), user.scope.clone());
+    let central = matches!(scope, crate::models::patient::Scope::All);
+    let (counts, lines, facilities) = db(&state, move |conn| {
+        let facilities: Vec<(i64, String)> = facility::list(conn)?
+            .into_iter()
+            .filter(|f| scope.allows(f.id))
+            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
+            .collect();
+        Ok((
+            model::status_counts(conn, &scope)?,
+            model::worklist(conn, &scope, &f, 500)?,
+            facilities,
+        ))
     })
     .await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
@@ -194,6 +209,8 @@ async fn worklist(
     .collect();
     Ok(WorklistPage {
         layout: Layout::new(&user, &state),
+        facilities,
+        central,
         tabs,
         lines: lines.into_iter().map(line_of).collect(),
         filter,
@@ -206,19 +223,68 @@ async fn worklist(
 #[template(path = "pathology/upload.html")]
 struct UploadPage {
     layout: Layout,
-    results: Vec<(String, IngestSummary)>,
+    facilities: Vec<(i64, String)>,
+    central: bool,
     error: Option<String>,
+}
+
+/// The facilities a user may file reports under (and whether "central registry" is offered).
+async fn upload_choices(
+    state: &web::Data<AppState>,
+    user: &crate::auth::CurrentUser,
+) -> Result<(Vec<(i64, String)>, bool), AppError> {
+    let scope = user.scope.clone();
+    let central = matches!(scope, crate::models::patient::Scope::All);
+    let facilities = db(state, move |conn| {
+        Ok(facility::list(conn)?
+            .into_iter()
+            .filter(|f| scope.allows(f.id))
+            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
+            .collect())
+    })
+    .await?;
+    Ok((facilities, central))
+}
+
+async fn upload_page(
+    state: &web::Data<AppState>,
+    user: &crate::auth::CurrentUser,
+    error: Option<String>,
+) -> Result<UploadPage, AppError> {
+    let (facilities, central) = upload_choices(state, user).await?;
+    Ok(UploadPage {
+        layout: Layout::new(user, state),
+        facilities,
+        central,
+        error,
+    })
 }
 
 async fn upload_form(
     state: web::Data<AppState>,
     user: Authorized<EditPatients>,
 ) -> Result<UploadPage, AppError> {
-    Ok(UploadPage {
-        layout: Layout::new(&user, &state),
-        results: Vec::new(),
-        error: None,
-    })
+    upload_page(&state, &user, None).await
+}
+
+/// The facility chosen on a form ("" = central registry, for users who see every facility).
+fn chosen_facility(
+    user: &crate::auth::CurrentUser,
+    offered: &[(i64, String)],
+    typed: &str,
+) -> Result<Option<i64>, String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return match (&user.scope, offered) {
+            (crate::models::patient::Scope::All, _) => Ok(None),
+            (_, [(only, _)]) => Ok(Some(*only)),
+            _ => Err("Choose the facility the reports belong to.".into()),
+        };
+    }
+    match typed.parse::<i64>() {
+        Ok(id) if offered.iter().any(|(f, _)| *f == id) => Ok(Some(id)),
+        _ => Err("Choose one of your facilities.".into()),
+    }
 }
 
 /// One part of a `multipart/form-data` body.
@@ -285,49 +351,86 @@ async fn upload(
     user: Authorized<EditPatients>,
     req: HttpRequest,
     body: web::Bytes,
-) -> Result<UploadPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let files: Vec<Part> = match multipart(&content_type, &body) {
-        Ok(parts) => parts
-            .into_iter()
-            .filter(|p| p.name == "files" && p.file_name.as_deref().is_some_and(|f| !f.is_empty()))
-            .collect(),
+    let refuse = |page: UploadPage| -> Result<HttpResponse, AppError> {
+        Ok(HttpResponse::BadRequest()
+            .content_type("text/html; charset=utf-8")
+            .body(page.render()?))
+    };
+    let parts = match multipart(&content_type, &body) {
+        Ok(parts) => parts,
         Err(e) => {
-            return Ok(UploadPage {
-                layout: Layout::new(&user, &state),
-                results: Vec::new(),
-                error: Some(format!("The upload could not be read: {e}.")),
-            });
+            let message = format!("The upload could not be read: {e}.");
+            return refuse(upload_page(&state, &user, Some(message)).await?);
         }
     };
+    let typed_facility = parts
+        .iter()
+        .find(|p| p.name == "facility")
+        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+        .unwrap_or_default();
+    let files: Vec<(String, Vec<u8>)> = parts
+        .into_iter()
+        .filter(|p| p.name == "files")
+        .filter_map(|p| Some((p.file_name.filter(|f| !f.is_empty())?, p.data)))
+        .collect();
     if files.is_empty() {
-        return Ok(UploadPage {
-            layout: Layout::new(&user, &state),
-            results: Vec::new(),
-            error: Some("Choose one or more files.".into()),
-        });
+        return refuse(upload_page(&state, &user, Some("Choose one or more files.".into())).await?);
     }
+    let (offered, _) = upload_choices(&state, &user).await?;
+    let facility_id = match chosen_facility(&user, &offered, &typed_facility) {
+        Ok(f) => f,
+        Err(message) => return refuse(upload_page(&state, &user, Some(message)).await?),
+    };
     let actor = user.actor();
-    let results = db(&state, move |conn| {
-        let mut results = Vec::new();
-        for part in files {
-            let name = part.file_name.clone().unwrap_or_default();
-            let sender = Sender::user(actor.clone(), part.file_name.clone());
-            let summary = service::ingest(conn, Source::Upload, &part.data, &sender)?;
-            results.push((name, summary));
-        }
-        Ok(results)
+    let pool = state.pool.clone();
+    let id = web::block(move || {
+        crate::services::pathology_uploads::start(&pool, &actor, facility_id, files)
+    })
+    .await??;
+    Ok(see_other(&format!("/pathology/uploads/{id}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pathology/upload_progress.html")]
+struct UploadProgressPage {
+    layout: Layout,
+    id: i64,
+    status: String,
+    in_progress: bool,
+    done: i32,
+    total: i32,
+    files: Vec<String>,
+    message: String,
+    results: Vec<crate::services::pathology_uploads::FileResult>,
+}
+
+async fn upload_progress(
+    state: web::Data<AppState>,
+    user: Authorized<EditPatients>,
+    path: web::Path<i64>,
+) -> Result<UploadProgressPage, AppError> {
+    let (id, uid, admin) = (path.into_inner(), user.id, user.is_admin());
+    let (upload, results) = db(&state, move |conn| {
+        crate::services::pathology_uploads::find_visible(conn, uid, admin, id)
     })
     .await?;
-    Ok(UploadPage {
-        layout: Layout::new(&user, &state).notice(Some("Received and stored.")),
+    Ok(UploadProgressPage {
+        layout: Layout::new(&user, &state),
+        id: upload.id,
+        in_progress: matches!(upload.status.as_str(), "queued" | "running"),
+        status: upload.status.clone(),
+        done: upload.messages_done,
+        total: upload.messages_total,
+        files: serde_json::from_str(&upload.file_names).unwrap_or_default(),
+        message: upload.message.clone().unwrap_or_default(),
         results,
-        error: None,
     })
 }
 
@@ -337,17 +440,30 @@ struct PastePage {
     layout: Layout,
     error: Option<String>,
     sexes: Vec<(String, String)>,
+    facilities: Vec<(i64, String)>,
+    central: bool,
+}
+
+async fn paste_page(
+    state: &web::Data<AppState>,
+    user: &crate::auth::CurrentUser,
+    error: Option<String>,
+) -> Result<PastePage, AppError> {
+    let (facilities, central) = upload_choices(state, user).await?;
+    Ok(PastePage {
+        layout: Layout::new(user, state),
+        error,
+        sexes: crate::domain::fields::choices("sexAssignedAtBirth"),
+        facilities,
+        central,
+    })
 }
 
 async fn paste_form(
     state: web::Data<AppState>,
     user: Authorized<EditPatients>,
 ) -> Result<PastePage, AppError> {
-    Ok(PastePage {
-        layout: Layout::new(&user, &state),
-        error: None,
-        sexes: crate::domain::fields::choices("sexAssignedAtBirth"),
-    })
+    paste_page(&state, &user, None).await
 }
 
 async fn paste(
@@ -357,18 +473,24 @@ async fn paste(
 ) -> Result<HttpResponse, AppError> {
     let actor = user.actor();
     let pasted = form.into_inner();
-    let result = db(&state, move |conn| {
-        service::ingest_pasted(conn, &pasted, &Sender::user(actor, None))
-    })
-    .await;
+    let (offered, _) = upload_choices(&state, &user).await?;
+    let result = match chosen_facility(&user, &offered, &pasted.facility) {
+        Ok(facility_id) => {
+            db(&state, move |conn| {
+                let sender = Sender {
+                    facility_id,
+                    ..Sender::user(actor, None)
+                };
+                service::ingest_pasted(conn, &pasted, &sender)
+            })
+            .await
+        }
+        Err(message) => Err(AppError::BadRequest(message)),
+    };
     match result {
         Ok(id) => Ok(see_other(&format!("/pathology/{id}"))),
         Err(AppError::BadRequest(message)) => {
-            let page = PastePage {
-                layout: Layout::new(&user, &state),
-                error: Some(message),
-                sexes: crate::domain::fields::choices("sexAssignedAtBirth"),
-            };
+            let page = paste_page(&state, &user, Some(message)).await?;
             Ok(HttpResponse::BadRequest()
                 .content_type("text/html; charset=utf-8")
                 .body(page.render()?))
@@ -434,6 +556,7 @@ struct ReviewPage {
     report: Vec<(&'static str, String)>,
     reportability: String,
     reasons: Vec<String>,
+    screening_version: Option<i32>,
     sections: Vec<SectionView>,
     synoptic: Vec<SynopticRow>,
     corrections: Vec<service::Correction>,
@@ -743,6 +866,10 @@ fn review_page(
         report: report.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
         reportability,
         reasons,
+        screening_version: detail
+            .screening
+            .as_ref()
+            .map(|s| i32::try_from(s.result.lists_version).unwrap_or(0)),
         sections,
         synoptic,
         corrections: detail.corrections.clone(),
@@ -915,9 +1042,9 @@ async fn close(
         "duplicate" => "duplicate",
         _ => return Err(AppError::BadRequest("Unknown action.".into())),
     };
-    let actor = user.actor();
+    let (actor, scope) = (user.actor(), user.scope.clone());
     db(&state, move |conn| {
-        service::close(conn, &actor, id, status, &form.reason)
+        service::close(conn, &actor, &scope, id, status, &form.reason)
     })
     .await?;
     Ok(see_other("/pathology?status=to-review"))
@@ -930,6 +1057,7 @@ pub struct TokenLine {
     pub prefix: String,
     pub created: String,
     pub revoked: String,
+    pub facility: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -938,6 +1066,7 @@ struct TokensPage {
     layout: Layout,
     tokens: Vec<TokenLine>,
     new_token: Option<String>,
+    facilities: Vec<(i64, String)>,
 }
 
 async fn tokens_page(
@@ -945,12 +1074,25 @@ async fn tokens_page(
     user: &crate::auth::CurrentUser,
     new_token: Option<String>,
 ) -> Result<TokensPage, AppError> {
-    let tokens = db(state, |conn| Ok(model::tokens(conn)?)).await?;
+    let (tokens, facilities) = db(state, |conn| {
+        let facilities: Vec<(i64, String)> = facility::list(conn)?
+            .into_iter()
+            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
+            .collect();
+        Ok((model::tokens(conn)?, facilities))
+    })
+    .await?;
+    let facility_name = |id: Option<i64>| {
+        id.and_then(|id| facilities.iter().find(|(f, _)| *f == id))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| "Central registry".into())
+    };
     Ok(TokensPage {
         layout: Layout::new(user, state),
         tokens: tokens
             .into_iter()
             .map(|t| TokenLine {
+                facility: facility_name(t.facility_id),
                 id: t.id,
                 lab: t.lab_name,
                 clia: t.clia,
@@ -963,6 +1105,7 @@ async fn tokens_page(
             })
             .collect(),
         new_token,
+        facilities,
     })
 }
 
@@ -978,6 +1121,9 @@ struct TokenForm {
     lab_name: String,
     #[serde(default)]
     clia: String,
+    /// Facility the lab's reports belong to ("" = central registry).
+    #[serde(default)]
+    facility: String,
 }
 
 async fn issue_token(
@@ -988,7 +1134,17 @@ async fn issue_token(
     let actor = user.actor();
     let form = form.into_inner();
     let (_, token) = db(&state, move |conn| {
-        service::issue_token(conn, &actor, &form.lab_name, &form.clia)
+        let facility_id = match form.facility.trim() {
+            "" => None,
+            f => Some(
+                f.parse::<i64>()
+                    .ok()
+                    .and_then(|id| facility::find(conn, id).ok().flatten())
+                    .map(|f| f.id)
+                    .ok_or_else(|| AppError::BadRequest("Unknown facility.".into()))?,
+            ),
+        };
+        service::issue_token(conn, &actor, &form.lab_name, &form.clia, facility_id)
     })
     .await?;
     tokens_page(&state, &user, Some(token)).await
@@ -1065,6 +1221,7 @@ async fn api_ingest(
         actor: Actor::system(&format!("lab:{}", lab.lab_name)),
         lab_token_id: Some(lab.id),
         file_name: None,
+        facility_id: lab.facility_id,
     };
     let summary = db(&state, move |conn| {
         let s = service::ingest(conn, Source::Api, &bytes, &sender)?;

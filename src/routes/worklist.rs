@@ -47,9 +47,8 @@ async fn index(
             ..Default::default()
         };
         let pending: Vec<(i64, String, String)> =
-            crate::models::followup::pending_responses(conn, 50)?
+            crate::models::followup::pending_responses(conn, &scope, 50)?
                 .into_iter()
-                .filter(|(_, facility, _, _)| scope.allows(*facility))
                 .map(|(r, _, last, first)| {
                     let name = match first {
                         Some(f) if !f.is_empty() => format!("{last}, {f}"),
@@ -60,8 +59,8 @@ async fn index(
                 .collect();
         Ok((
             tumor::in_progress(conn, &scope, 50)?,
-            crate::models::pathology::worklist(conn, &filter, 10)?,
-            crate::models::pathology::status_counts(conn)?,
+            crate::models::pathology::worklist(conn, &scope, &filter, 10)?,
+            crate::models::pathology::status_counts(conn, &scope)?,
             pending,
         ))
     })

@@ -16,6 +16,7 @@ use crate::domain::icdo3::{Histology, PrimarySite};
 use crate::domain::naaccr::RecordType;
 use crate::domain::sequence::{SequenceInput, SequenceItem, assign_sequence_numbers_for};
 use crate::error::AppError;
+use crate::models::abstracting as drafts;
 use crate::models::audit_log::{self, AuditFilter, AuditRow};
 use crate::models::patient::{self, Patient, Scope};
 use crate::models::tumor::{self, Tumor};
@@ -37,6 +38,8 @@ pub struct AbstractView {
     pub history: Vec<AuditRow>,
     /// The next abstract in progress of the worklist, if any.
     pub next_case: Option<i64>,
+    /// The reader's unsaved draft of this abstract kept on the server: (typed values, saved at).
+    pub draft: Option<(HashMap<String, String>, chrono::NaiveDateTime)>,
 }
 
 /// The edit context of an abstract: a hospital abstract record, checked as of today.
@@ -77,7 +80,8 @@ pub fn validate_abstract(input: &HashMap<String, String>) -> Result<AbstractValu
     }
 }
 
-fn load_scoped(
+/// The tumor and its patient, if the patient is in the scope.
+pub fn load_scoped(
     conn: &mut DbConn,
     scope: &Scope,
     tumor_id: i64,
@@ -147,12 +151,18 @@ pub fn read_abstract(
             .filter(|e| e.abstract_status == "incomplete")
             .map(|e| e.tumor_id)
             .find(|id| *id != tumor.id);
+        let draft = match actor.user_id {
+            Some(user) => drafts::draft(conn, user, tumor.id)?
+                .and_then(|(data, at)| Some((serde_json::from_str(&data).ok()?, at))),
+            None => None,
+        };
         Ok(AbstractView {
             patient,
             tumor,
             tumors,
             history,
             next_case,
+            draft,
         })
     })
 }
@@ -262,8 +272,9 @@ pub fn check_edits(
     tumor_id: i64,
     input: &HashMap<String, String>,
 ) -> Result<EditsResult, AppError> {
-    let (patient, tumor) = write_tx(conn, |conn| {
+    let (patient, tumor, tumors) = write_tx(conn, |conn| {
         let (patient, tumor) = load_scoped(conn, scope, tumor_id)?;
+        let tumors = tumor::for_patient(conn, patient.id)?;
         audit::record(
             conn,
             actor,
@@ -272,15 +283,60 @@ pub fn check_edits(
                 .patient(patient.id, patient.facility_id)
                 .detail("edits"),
         )?;
-        Ok::<_, AppError>((patient, tumor))
+        Ok::<_, AppError>((patient, tumor, tumors))
     })?;
-    Ok(edits_with_overlay(&patient, &tumor, input, today()))
+    Ok(edits_with_overlay(
+        &patient,
+        &tumor,
+        &tumors,
+        input,
+        today(),
+    ))
+}
+
+/// The sequence numbers (hospital, central) the tumor `current` gets when saved with the values
+/// of `record`, numbered among all the patient's `tumors` as the save renumbers them.
+fn sequence_numbers_as_saved(
+    tumors: &[Tumor],
+    current: &Tumor,
+    record: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let mut tumors: Vec<Tumor> = tumors.to_vec();
+    let index = match tumors.iter().position(|t| t.id == current.id) {
+        Some(index) => index,
+        None => {
+            tumors.push(current.clone());
+            tumors.len() - 1
+        }
+    };
+    let row = tumors.get_mut(index)?;
+    row.set_items(
+        [
+            "dateOfDiagnosis",
+            "behaviorCodeIcdO3",
+            "histologicTypeIcdO3",
+            "primarySite",
+        ]
+        .map(|id| (id, record.get(id).cloned())),
+    );
+    let number = |item| {
+        assign_sequence_numbers_for(item, &sequence_inputs(&tumors, item))
+            .into_iter()
+            .find(|(key, _, _)| *key == index)
+            .map(|(_, code, _)| code)
+    };
+    Some((
+        number(SequenceItem::Hospital)?,
+        number(SequenceItem::Central)?,
+    ))
 }
 
 /// The edits of an abstract with typed values laid over the stored ones (pure: no database).
+/// Computed items (age, sequence numbers) are computed from the typed values as the save does.
 pub fn edits_with_overlay(
     patient: &Patient,
     tumor: &Tumor,
+    tumors: &[Tumor],
     input: &HashMap<String, String>,
     today: NaiveDate,
 ) -> EditsResult {
@@ -319,6 +375,10 @@ pub fn edits_with_overlay(
         Some(age) => record.insert("ageAtDiagnosis".into(), age),
         None => record.remove("ageAtDiagnosis"),
     };
+    if let Some((hospital, central)) = sequence_numbers_as_saved(tumors, tumor, &record) {
+        record.insert("sequenceNumberHospital".into(), hospital);
+        record.insert("sequenceNumberCentral".into(), central);
+    }
     failures.sort_by(|a, b| a.items.cmp(&b.items));
     failures.extend(run_edits(&record, &abstract_context(today)));
     let errors = failures
@@ -609,4 +669,85 @@ pub fn field_history(
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Keeps the unsaved abstract form of the actor on the server (one draft per user and tumor,
+/// replaced by each autosave; audited as a draft save without the values). Only abstract items
+/// are kept, as typed.
+pub fn save_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    tumor_id: i64,
+    input: &HashMap<String, String>,
+) -> Result<(), AppError> {
+    let user = actor
+        .user_id
+        .ok_or_else(|| AppError::Forbidden("drafts belong to a signed-in user".into()))?;
+    let kept: BTreeMap<&String, &String> = input
+        .iter()
+        .filter(|(name, _)| {
+            field_spec(name).is_some()
+                && !IDENTIFIER_ITEMS.contains(&name.as_str())
+                && !COMPUTED_ITEMS.contains(&name.as_str())
+        })
+        .collect();
+    let data = serde_json::to_string(&kept)
+        .map_err(|e| AppError::BadRequest(format!("draft not stored: {e}")))?;
+    write_tx(conn, |conn| {
+        let (patient, tumor) = load_scoped(conn, scope, tumor_id)?;
+        drafts::put_draft(conn, user, tumor.id, &data)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "abstract_draft")
+                .id(tumor.id)
+                .patient(patient.id, patient.facility_id)
+                .detail(format!("draft save ({} fields)", kept.len())),
+        )?;
+        Ok(())
+    })
+}
+
+/// Removes the actor's draft of an abstract (after a save, or when discarded); audited when there
+/// was one.
+pub fn clear_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    tumor_id: i64,
+) -> Result<(), AppError> {
+    let Some(user) = actor.user_id else {
+        return Ok(());
+    };
+    write_tx(conn, |conn| {
+        let (patient, tumor) = load_scoped(conn, scope, tumor_id)?;
+        if drafts::clear_draft(conn, user, tumor.id)? {
+            audit::record(
+                conn,
+                actor,
+                &AuditEvent::new(Action::Delete, "abstract_draft")
+                    .id(tumor.id)
+                    .patient(patient.id, patient.facility_id)
+                    .detail("draft cleared"),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Loads the user dictionaries of the `user_dictionaries` setting (NAACCR dictionary XML files)
+/// so their items can be abstracted, exported and imported. Returns how many items they define.
+pub fn load_user_dictionaries(paths: &[std::path::PathBuf]) -> anyhow::Result<usize> {
+    let mut items = 0;
+    for path in paths {
+        let xml = crate::domain::naaccr::io::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("user dictionary {}: {e}", path.display()))?;
+        let user = crate::domain::naaccr::UserDictionary::parse(&xml)
+            .map_err(|e| anyhow::anyhow!("user dictionary {}: {e}", path.display()))?;
+        items += user.items().count();
+        crate::domain::fields::install_user_dictionary(user)
+            .map_err(|e| anyhow::anyhow!("user dictionary {}: {e}", path.display()))?;
+    }
+    Ok(items)
 }

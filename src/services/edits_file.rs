@@ -7,10 +7,14 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::domain::edits::{EditContext, EditReportLine, EditSet, EditSummary, run_edits};
-use crate::domain::naaccr::{NaaccrXmlReader, open_input};
+use crate::domain::naaccr::{NaaccrPatient, NaaccrReadError, NaaccrXmlReader, open_input};
+
+/// Patients read ahead per batch handed from the reading thread to the edits.
+const BATCH: usize = 128;
 
 /// Runs the edits of `set` on the file and writes the report to `out`; returns the summary.
-/// The record type of the edits is the file's own (`recordType`).
+/// The record type of the edits is the file's own (`recordType`). The XML is read on a thread of
+/// its own, a few batches of patients ahead of the edits and the report (two cores in use).
 pub fn run(
     path: &Path,
     set: EditSet,
@@ -21,20 +25,50 @@ pub fn run(
         open_input(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     let mut reader = NaaccrXmlReader::new(input)?;
     let context = EditContext::new(today, reader.header().record_type, set);
-    let mut summary = EditSummary::default();
-    while let Some(patient) = reader.next_patient() {
-        let patient = patient?;
-        for tumor in &patient.tumors {
-            let record = (&patient.items, &tumor.items);
-            let failures = run_edits(&record, &context);
-            for failure in &failures {
-                serde_json::to_writer(&mut *out, &EditReportLine::new(failure, &record))?;
-                out.write_all(b"\n")?;
+    let (batches, received) =
+        std::sync::mpsc::sync_channel::<Result<Vec<NaaccrPatient>, NaaccrReadError>>(8);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(patient) = reader.next_patient() {
+                match patient {
+                    Ok(p) => batch.push(p),
+                    Err(e) => {
+                        // The edits stop at the first unreadable patient; so does reading.
+                        let _ = batches.send(Ok(batch));
+                        let _ = batches.send(Err(e));
+                        return;
+                    }
+                }
+                if batch.len() == BATCH
+                    && batches
+                        .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
+                        .is_err()
+                {
+                    return; // the edits side stopped (write error)
+                }
             }
-            summary.add_tumor(&failures);
+            let _ = batches.send(Ok(batch));
+        });
+        let mut summary = EditSummary::default();
+        let mut line = Vec::with_capacity(512);
+        for batch in received {
+            for patient in batch? {
+                for tumor in &patient.tumors {
+                    let record = (&patient.items, &tumor.items);
+                    let failures = run_edits(&record, &context);
+                    for failure in &failures {
+                        line.clear();
+                        serde_json::to_writer(&mut line, &EditReportLine::new(failure, &record))?;
+                        line.push(b'\n');
+                        out.write_all(&line)?;
+                    }
+                    summary.add_tumor(&failures);
+                }
+            }
         }
-    }
-    Ok(summary)
+        Ok(summary)
+    })
 }
 
 /// Writes `patients` synthetic patients of `domain::demo` as a NAACCR XML v26 incidence file

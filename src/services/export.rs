@@ -4,7 +4,13 @@
 //! looks finished.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use chrono::{Local, NaiveDate};
 use diesel::prelude::*;
@@ -16,14 +22,16 @@ use crate::db::schema::{patients, tumors};
 use crate::domain::date::PartialDate;
 use crate::domain::naaccr::{
     CombinedDictionary, Dictionary, ItemLevel, NaaccrPatient, NaaccrTumor, NaaccrVersion,
-    NaaccrXmlWriter, RecordType, UserDictionary, WriterOptions, create_output,
+    NaaccrWriteError, NaaccrXmlWriter, RecordType, UserDictionary, WriterOptions,
 };
 use crate::error::AppError;
 use crate::models::patient::{Patient, Scope};
 use crate::models::tumor::Tumor;
 
 /// Patients loaded per query: memory stays flat whatever the number of patients.
-const CHUNK: i64 = 500;
+const CHUNK: i64 = 2000;
+/// Patients waiting for the writer thread at most.
+const QUEUE: usize = 2048;
 
 /// Which tumors an export or a submission run takes.
 #[derive(Debug, Clone, Default)]
@@ -129,7 +137,8 @@ pub struct CaseRecord {
 }
 
 /// Calls `each` for every patient of `scope` with at least one selected tumor, in id order,
-/// loading `CHUNK` patients at a time. `each` returns `false` to stop.
+/// loading `CHUNK` patients at a time and their tumors by patient id range (one index range scan).
+/// `each` returns `false` to stop.
 pub fn for_each_case(
     conn: &mut DbConn,
     scope: &Scope,
@@ -155,9 +164,10 @@ pub fn for_each_case(
             return Ok(());
         };
         last_id = last.id;
-        let ids: Vec<i64> = chunk.iter().map(|p| p.id).collect();
+        let first_id = chunk.first().map_or(last_id, |p| p.id);
+        // Tumors of patients outside the scope in this id range are skipped by the merge below.
         let mut chunk_tumors: Vec<Tumor> = tumors::table
-            .filter(tumors::patient_id.eq_any(ids))
+            .filter(tumors::patient_id.between(first_id, last_id))
             .select(Tumor::as_select())
             .order((tumors::patient_id.asc(), tumors::id.asc()))
             .load(conn)?;
@@ -299,7 +309,7 @@ fn write_file(
     progress: &mut impl FnMut(usize, usize) -> Result<(), AppError>,
 ) -> Result<ExportSummary, AppError> {
     let io_error = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("export file: {e}"));
-    let output = create_output(path).map_err(io_error)?;
+    let output = Sink::create(path).map_err(io_error)?;
     let mut options = WriterOptions::new(request.version, request.record_type);
     options.user_dictionaries = request.user_dictionaries.clone();
     options.left_zero_padding = request.left_zero_padding;
@@ -317,40 +327,202 @@ fn write_file(
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
     }
     let mut summary = ExportSummary::default();
-    let mut since_progress = 0usize;
-    for_each_case(conn, scope, &request.selection, |case| {
-        let record = naaccr_patient(&case, &dictionary, &mut summary.items_not_in_dictionary);
-        match writer.write_patient(&record) {
-            Ok(()) => {
-                summary
-                    .tumor_ids
-                    .extend(case.tumors.iter().map(|t| (t.id, t.updated_at)));
+    // The database is read and records are built here; a writer thread formats and writes them.
+    let patients_done = AtomicUsize::new(0);
+    let tumors_done = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<Queued>(QUEUE);
+    let (read, written) = std::thread::scope(|threads| {
+        let (patients_done, tumors_done) = (&patients_done, &tumors_done);
+        let writing = threads.spawn(move || {
+            let mut skipped = Vec::new();
+            let mut tumor_ids = Vec::new();
+            for queued in receiver {
+                match writer.write_patient(&queued.record) {
+                    Ok(()) => tumor_ids.extend(queued.tumors),
+                    Err(NaaccrWriteError::InvalidItems(issues)) => skipped.push(SkippedPatient {
+                        patient_id: queued.patient_id,
+                        reasons: issues.iter().map(ToString::to_string).collect(),
+                    }),
+                    Err(e) => return Err(e),
+                }
+                patients_done.store(writer.patient_count(), Ordering::Relaxed);
+                tumors_done.store(writer.tumor_count(), Ordering::Relaxed);
             }
-            Err(crate::domain::naaccr::NaaccrWriteError::InvalidItems(issues)) => {
-                summary.skipped.push(SkippedPatient {
-                    patient_id: case.patient.id,
-                    reasons: issues.iter().map(ToString::to_string).collect(),
-                });
+            Ok((writer, skipped, tumor_ids))
+        });
+        let mut since_progress = 0usize;
+        let read = for_each_case(conn, scope, &request.selection, |case| {
+            let record = naaccr_patient(&case, &dictionary, &mut summary.items_not_in_dictionary);
+            let queued = Queued {
+                patient_id: case.patient.id,
+                tumors: case.tumors.iter().map(|t| (t.id, t.updated_at)).collect(),
+                record,
+            };
+            if sender.send(queued).is_err() {
+                // The writer stopped on an error: it is reported below.
+                return Ok(false);
             }
-            Err(e) => return Err(AppError::Internal(anyhow::anyhow!("export: {e}"))),
-        }
-        since_progress += 1;
-        if since_progress >= CHUNK as usize {
-            since_progress = 0;
-            progress(writer.patient_count(), writer.tumor_count())?;
-        }
-        Ok(true)
-    })?;
+            since_progress += 1;
+            if since_progress >= CHUNK as usize {
+                since_progress = 0;
+                progress(
+                    patients_done.load(Ordering::Relaxed),
+                    tumors_done.load(Ordering::Relaxed),
+                )?;
+            }
+            Ok(true)
+        });
+        drop(sender);
+        (read, writing.join())
+    });
+    let written = written
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("export: the writer thread failed")))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("export: {e}")))?;
+    read?;
+    let (writer, skipped, tumor_ids) = written;
+    summary.skipped = skipped;
+    summary.tumor_ids = tumor_ids;
     summary.patients = writer.patient_count();
     summary.tumors = writer.tumor_count();
-    writer
+    (summary.checksum, summary.bytes) = writer
         .finish()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("export: {e}")))?
         .finish()
         .map_err(io_error)?;
-    (summary.checksum, summary.bytes) = file_checksum(path).map_err(io_error)?;
     progress(summary.patients, summary.tumors)?;
     Ok(summary)
+}
+
+/// Bytes handed to the file thread at a time.
+const FILE_CHUNK: usize = 1 << 20;
+
+/// The file end of an export: bytes go in 1 MiB chunks to a thread that hashes them (SHA-256)
+/// and writes them, so hashing overlaps formatting. Dropped unfinished, it ends its thread.
+struct HashedFile {
+    chunk: Vec<u8>,
+    sender: Option<mpsc::SyncSender<Vec<u8>>>,
+    worker: Option<std::thread::JoinHandle<std::io::Result<(String, u64)>>>,
+}
+
+impl HashedFile {
+    fn create(path: &Path) -> std::io::Result<HashedFile> {
+        let mut file = std::fs::File::create(path)?;
+        let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(8);
+        let worker = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            let mut bytes = 0u64;
+            for chunk in receiver {
+                hasher.update(&chunk);
+                file.write_all(&chunk)?;
+                bytes += chunk.len() as u64;
+            }
+            file.sync_all()?;
+            Ok((hex::encode(hasher.finalize()), bytes))
+        });
+        Ok(HashedFile {
+            chunk: Vec::with_capacity(FILE_CHUNK),
+            sender: Some(sender),
+            worker: Some(worker),
+        })
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(FILE_CHUNK));
+        self.sender
+            .as_ref()
+            .and_then(|s| s.send(chunk).ok())
+            .ok_or_else(|| std::io::Error::other("the file writer stopped"))
+    }
+
+    /// Writes the last bytes, syncs the file and returns its SHA-256 (hex) and size.
+    fn finish(mut self) -> std::io::Result<(String, u64)> {
+        self.send()?;
+        self.sender = None;
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(result)) => result,
+            _ => Err(std::io::Error::other("the file writer failed")),
+        }
+    }
+}
+
+impl Write for HashedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.chunk.extend_from_slice(buf);
+        if self.chunk.len() >= FILE_CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // The bytes reach the file in chunks; `finish` writes the rest.
+        Ok(())
+    }
+}
+
+impl Drop for HashedFile {
+    fn drop(&mut self) {
+        self.sender = None;
+        if let Some(worker) = self.worker.take()
+            && worker.join().is_err()
+        {
+            tracing::warn!("the export file writer failed");
+        }
+    }
+}
+
+/// The export's output: plain, or gzip when the name ends in `.gz`.
+enum Sink {
+    Plain(HashedFile),
+    Gzip(Box<GzEncoder<HashedFile>>),
+}
+
+impl Sink {
+    fn create(path: &Path) -> std::io::Result<Sink> {
+        let file = HashedFile::create(path)?;
+        let gzip = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
+        Ok(if gzip {
+            Sink::Gzip(Box::new(GzEncoder::new(file, Compression::default())))
+        } else {
+            Sink::Plain(file)
+        })
+    }
+
+    fn finish(self) -> std::io::Result<(String, u64)> {
+        match self {
+            Sink::Plain(file) => file.finish(),
+            Sink::Gzip(gz) => gz.finish()?.finish(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+        }
+    }
+}
+
+/// A patient on its way to the writer thread.
+struct Queued {
+    patient_id: i64,
+    tumors: Vec<(i64, chrono::NaiveDateTime)>,
+    record: NaaccrPatient,
 }
 
 /// Parses a `--diagnosed-from`/`--diagnosed-to` date (YYYY, YYYY-MM, YYYY-MM-DD or CCYYMMDD).

@@ -14,10 +14,11 @@ use crate::db::schema::{patients, tumors};
 use crate::db::{DbConn, write_tx};
 use crate::domain::date::PartialDate;
 use crate::domain::followup::{
-    self as rules, CancerStatus, FollowUpResponse, FollowUpSource, PatientFollowUp,
+    self as rules, CancerStatus, FollowUpCase, FollowUpResponse, FollowUpSource, PatientFollowUp,
     TumorCancerStatus, TumorFollowUp, VitalStatus, Worksheet, WorksheetCase,
 };
 use crate::error::AppError;
+use crate::jobs::followup::FollowUpExtras;
 use crate::models::followup::{self as rows, Request};
 use crate::models::patient::{self, Patient, Scope};
 use crate::models::tumor::{self, Tumor};
@@ -34,43 +35,171 @@ pub fn worksheet_reference(settings: &Settings) -> NaiveDate {
     settings.reference_date.max(start)
 }
 
-fn worksheet_case(patient: &PatientDates, t: &Tumor) -> WorksheetCase {
-    let extra = t.extra_items();
+/// The columns of a tumor and its patient the worksheet and the follow-up lists read (one row per
+/// tumor).
+#[derive(Debug, Queryable)]
+struct WorksheetRow {
+    id: i64,
+    patient_id: i64,
+    name_last: String,
+    name_first: Option<String>,
+    class_of_case: Option<String>,
+    date_of_diagnosis: Option<String>,
+    behavior: Option<String>,
+    primary_site: Option<String>,
+    histology: Option<String>,
+    summary_stage_2018: Option<String>,
+    derived_summary_stage_2018: Option<String>,
+    items: String,
+    date_of_birth: Option<String>,
+    date_of_last_contact: Option<String>,
+    vital_status: Option<String>,
+}
+
+/// The worksheet case and the follow-up case of a row.
+fn cases_of(row: &WorksheetRow) -> (WorksheetCase, FollowUpCase) {
+    let extra: FollowUpExtras = serde_json::from_str(&row.items).unwrap_or_default();
     let patient_item = |id: &str| -> Option<&str> {
         match id {
-            "dateOfBirth" => patient.0.as_deref(),
-            "dateOfLastContact" => patient.1.as_deref(),
-            "vitalStatus" => patient.2.as_deref(),
+            "dateOfBirth" => row.date_of_birth.as_deref(),
+            "dateOfLastContact" => row.date_of_last_contact.as_deref(),
+            "vitalStatus" => row.vital_status.as_deref(),
             _ => None,
         }
     };
     let tumor_item = |id: &str| -> Option<&str> {
         match id {
-            "classOfCase" => t.class_of_case.as_deref(),
-            "dateOfDiagnosis" => t.date_of_diagnosis.as_deref(),
-            "behaviorCodeIcdO3" => t.behavior.as_deref(),
-            "primarySite" => t.primary_site.as_deref(),
-            "histologicTypeIcdO3" => t.histology.as_deref(),
-            "summaryStage2018" => t.summary_stage_2018.as_deref(),
-            "derivedSummaryStage2018" => t.derived_summary_stage_2018.as_deref(),
-            other => extra.get(other).map(String::as_str),
+            "classOfCase" => row.class_of_case.as_deref(),
+            "dateOfDiagnosis" => row.date_of_diagnosis.as_deref(),
+            "behaviorCodeIcdO3" => row.behavior.as_deref(),
+            "primarySite" => row.primary_site.as_deref(),
+            "histologicTypeIcdO3" => row.histology.as_deref(),
+            "summaryStage2018" => row.summary_stage_2018.as_deref(),
+            "derivedSummaryStage2018" => row.derived_summary_stage_2018.as_deref(),
+            "addrAtDxState" => extra.addr_at_dx_state.as_deref(),
+            "addrAtDxCountry" => extra.addr_at_dx_country.as_deref(),
+            "nextFollowUpSource" => extra.next_follow_up_source.as_deref(),
+            "seerSummaryStage2000" => extra.seer_summary_stage_2000.as_deref(),
+            _ => None,
         }
     };
-    WorksheetCase::from_items(patient_item, tumor_item)
+    (
+        WorksheetCase::from_items(patient_item, tumor_item),
+        FollowUpCase::from_items(patient_item, tumor_item),
+    )
 }
 
-/// Worksheet cases read a page of tumors at a time; a query error ends the stream and is kept.
-struct PagedCases<'c> {
+/// A line of a follow-up list: the patient and why it is there.
+pub struct ListLine {
+    pub patient_id: i64,
+    pub name: String,
+    pub detail: String,
+}
+
+/// The follow-up lists of the dashboard and the control list.
+#[derive(Default)]
+pub struct StatusLists {
+    pub due_this_month: Vec<ListLine>,
+    pub delinquent: Vec<ListLine>,
+    pub lost: Vec<ListLine>,
+}
+
+/// Fills the lists while the worksheet streams by (a patient is listed once, by its first tumor
+/// that is due or delinquent).
+struct ListsBuilder<'s> {
+    settings: &'s Settings,
+    today: NaiveDate,
+    limit: usize,
+    lists: StatusLists,
+    listed: std::collections::HashSet<i64>,
+}
+
+impl ListsBuilder<'_> {
+    fn add(&mut self, row: &WorksheetRow, case: &FollowUpCase) {
+        use chrono::Datelike;
+        let (list, detail) =
+            match rules::follow_up_status(case, &self.settings.follow_up, self.today) {
+                rules::FollowUpStatus::Due { since }
+                    if since.year() == self.today.year() && since.month() == self.today.month() =>
+                {
+                    (&mut self.lists.due_this_month, format!("due since {since}"))
+                }
+                rules::FollowUpStatus::Delinquent { since } => {
+                    let list = if rules::is_lost_to_follow_up(
+                        case,
+                        &self.settings.follow_up,
+                        self.today,
+                    ) {
+                        &mut self.lists.lost
+                    } else {
+                        &mut self.lists.delinquent
+                    };
+                    (list, format!("delinquent since {since}"))
+                }
+                _ => return,
+            };
+        if list.len() >= self.limit || !self.listed.insert(row.patient_id) {
+            return;
+        }
+        list.push(ListLine {
+            patient_id: row.patient_id,
+            name: match &row.name_first {
+                Some(f) if !f.is_empty() => format!("{}, {f}", row.name_last),
+                _ => row.name_last.clone(),
+            },
+            detail,
+        });
+    }
+}
+
+/// Tumors read per query by the worksheet.
+const WORKSHEET_PAGE: i64 = 20_000;
+
+/// Worksheet cases read a page of tumors at a time (only the columns the worksheet needs, only
+/// the scope's facilities); a query error ends the stream and is kept.
+struct PagedCases<'c, 's> {
     conn: &'c mut DbConn,
+    lists: Option<ListsBuilder<'s>>,
+    facilities: Option<Vec<i64>>,
     after: i64,
     buffer: std::vec::IntoIter<WorksheetCase>,
     error: Option<diesel::result::Error>,
     done: bool,
 }
 
-type PatientDates = (Option<String>, Option<String>, Option<String>);
+impl PagedCases<'_, '_> {
+    fn page(&mut self) -> QueryResult<Vec<WorksheetRow>> {
+        let mut query = tumors::table
+            .inner_join(patients::table)
+            .filter(tumors::id.gt(self.after))
+            .order(tumors::id.asc())
+            .limit(WORKSHEET_PAGE)
+            .select((
+                tumors::id,
+                tumors::patient_id,
+                patients::name_last,
+                patients::name_first,
+                tumors::class_of_case,
+                tumors::date_of_diagnosis,
+                tumors::behavior,
+                tumors::primary_site,
+                tumors::histology,
+                tumors::summary_stage_2018,
+                tumors::derived_summary_stage_2018,
+                tumors::items,
+                patients::date_of_birth,
+                patients::date_of_last_contact,
+                patients::vital_status,
+            ))
+            .into_boxed();
+        if let Some(ids) = &self.facilities {
+            query = query.filter(patients::facility_id.eq_any(ids.clone()));
+        }
+        query.load(self.conn)
+    }
+}
 
-impl Iterator for PagedCases<'_> {
+impl Iterator for PagedCases<'_, '_> {
     type Item = WorksheetCase;
     fn next(&mut self) -> Option<WorksheetCase> {
         loop {
@@ -80,28 +209,23 @@ impl Iterator for PagedCases<'_> {
             if self.done {
                 return None;
             }
-            let page: QueryResult<Vec<(Tumor, PatientDates)>> = tumors::table
-                .inner_join(patients::table)
-                .filter(tumors::id.gt(self.after))
-                .order(tumors::id.asc())
-                .limit(5000)
-                .select((
-                    Tumor::as_select(),
-                    (
-                        patients::date_of_birth,
-                        patients::date_of_last_contact,
-                        patients::vital_status,
-                    ),
-                ))
-                .load(self.conn);
-            match page {
+            match self.page() {
                 Ok(page) => {
                     match page.last() {
-                        Some((last, _)) => self.after = last.id,
+                        Some(last) => self.after = last.id,
                         None => self.done = true,
                     }
-                    let cases: Vec<WorksheetCase> =
-                        page.iter().map(|(t, p)| worksheet_case(p, t)).collect();
+                    let lists = &mut self.lists;
+                    let cases: Vec<WorksheetCase> = page
+                        .iter()
+                        .map(|row| {
+                            let (worksheet, follow_up) = cases_of(row);
+                            if let Some(lists) = lists.as_mut() {
+                                lists.add(row, &follow_up);
+                            }
+                            worksheet
+                        })
+                        .collect();
                     self.buffer = cases.into_iter();
                 }
                 Err(e) => {
@@ -113,14 +237,50 @@ impl Iterator for PagedCases<'_> {
     }
 }
 
-/// The CoC follow-up worksheet over every tumor, one page at a time (constant memory).
+/// The CoC follow-up worksheet over every tumor of the scope's facilities, one page at a time
+/// (constant memory, only the needed columns).
 pub fn worksheet(
     conn: &mut DbConn,
     settings: &Settings,
+    scope: &Scope,
     today: NaiveDate,
 ) -> QueryResult<Worksheet> {
+    stream(conn, settings, scope, today, None).map(|(w, _)| w)
+}
+
+/// The worksheet and the follow-up lists (due this month, delinquent, lost; at most `limit` lines
+/// each) in the same single pass.
+pub fn worksheet_and_lists(
+    conn: &mut DbConn,
+    settings: &Settings,
+    scope: &Scope,
+    today: NaiveDate,
+    limit: usize,
+) -> QueryResult<(Worksheet, StatusLists)> {
+    let builder = ListsBuilder {
+        settings,
+        today,
+        limit,
+        lists: StatusLists::default(),
+        listed: std::collections::HashSet::new(),
+    };
+    stream(conn, settings, scope, today, Some(builder))
+}
+
+fn stream(
+    conn: &mut DbConn,
+    settings: &Settings,
+    scope: &Scope,
+    today: NaiveDate,
+    lists: Option<ListsBuilder<'_>>,
+) -> QueryResult<(Worksheet, StatusLists)> {
     let mut cases = PagedCases {
         conn,
+        lists,
+        facilities: match scope {
+            Scope::All => None,
+            Scope::Facilities(ids) => Some(ids.clone()),
+        },
         after: 0,
         buffer: Vec::new().into_iter(),
         error: None,
@@ -129,7 +289,7 @@ pub fn worksheet(
     let worksheet = rules::coc_worksheet(&mut cases, worksheet_reference(settings), today);
     match cases.error {
         Some(e) => Err(e),
-        None => Ok(worksheet),
+        None => Ok((worksheet, cases.lists.map(|l| l.lists).unwrap_or_default())),
     }
 }
 
@@ -176,6 +336,7 @@ pub struct FormContext {
 
 /// What the contact submitted, as held for the registrar.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct SubmittedAnswers {
     /// Date last seen, as typed (`2026-03-15`, `2026-03`).
     pub date_last_seen: String,
@@ -187,6 +348,8 @@ pub struct SubmittedAnswers {
     pub cancer_status: BTreeMap<i64, String>,
     /// `yes`, `no`, `unknown`.
     pub recurrence: String,
+    /// When the disease returned, as typed (with `recurrence` = `yes`).
+    pub recurrence_date: String,
     pub new_treatment: String,
     pub note: String,
     /// The day the answer arrived.
@@ -259,6 +422,12 @@ pub fn check_answers(answers: &SubmittedAnswers) -> BTreeMap<&'static str, Strin
     if !date_ok(&answers.date_last_seen) {
         errors.insert(
             "date_last_seen",
+            "Type the date as 2026-03-15, 2026-03 or 2026.".into(),
+        );
+    }
+    if !date_ok(&answers.recurrence_date) {
+        errors.insert(
+            "recurrence_date",
             "Type the date as 2026-03-15, 2026-03 or 2026.".into(),
         );
     }
@@ -435,6 +604,97 @@ fn to_domain_response(
     })
 }
 
+/// The recurrence items an answer gives a tumor: Recurrence Date--1st [1860] and Type--1st [1880]
+/// when the disease returned on a given date, for the tumor with evidence of disease (or the only
+/// tumor), unless a first recurrence is recorded already.
+fn recurrence_items(
+    answers: &SubmittedAnswers,
+    row: &Tumor,
+    only_tumor: bool,
+) -> Vec<(&'static str, Option<String>)> {
+    let Ok(date) = PartialDate::parse(answers.recurrence_date.trim()) else {
+        return Vec::new();
+    };
+    let concerned = only_tumor || answers.status_of(&row.id) == "2";
+    let recorded = row
+        .item("recurrenceDate1st")
+        .is_some_and(|d| !d.trim().is_empty());
+    if answers.recurrence != "yes" || !concerned || recorded {
+        return Vec::new();
+    }
+    vec![
+        ("recurrenceDate1st", Some(date.to_naaccr())),
+        (
+            "recurrenceType1st",
+            Some(rules::RECURRENCE_TYPE_UNKNOWN.to_string()),
+        ),
+    ]
+}
+
+/// Applies answers (a held response, or a phone call) through the record view: patient-level date
+/// of last contact, vital status and (an ICD-10 code given) cause of death; per tumor cancer
+/// status, follow-up source and a first recurrence. Saved and audited by the patient services.
+pub(crate) fn apply_answers(
+    conn: &mut DbConn,
+    actor: &Actor,
+    patient: &mut Patient,
+    tumor_rows: &mut [Tumor],
+    answers: &SubmittedAnswers,
+    source: FollowUpSource,
+    received_on: NaiveDate,
+) -> Result<Vec<rules::FieldChange>, AppError> {
+    let domain = to_domain_response(answers, tumor_rows, source, received_on)?;
+    let current = PatientFollowUp {
+        date_of_last_contact: patient
+            .date_of_last_contact
+            .as_deref()
+            .and_then(|d| PartialDate::parse(d).ok()),
+        vital_status: patient.vital_status.as_deref().and_then(VitalStatus::parse),
+        tumors: tumor_rows
+            .iter()
+            .map(|t| TumorFollowUp {
+                cancer_status: t.cancer_status.as_deref().and_then(CancerStatus::parse),
+                date_of_last_cancer_status: t
+                    .item("dateOfLastCancerStatus")
+                    .and_then(|d| PartialDate::parse(&d).ok()),
+                follow_up_source: t
+                    .item("followUpSource")
+                    .and_then(|c| FollowUpSource::parse(&c)),
+                next_follow_up_source: t
+                    .item("nextFollowUpSource")
+                    .and_then(|c| rules::NextFollowUpSource::parse(&c)),
+            })
+            .collect(),
+    };
+    let changes = rules::apply_response(&current, &domain)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut patient_values: Vec<(&str, Option<String>)> = changes
+        .iter()
+        .filter(|c| c.tumor.is_none())
+        .map(|c| (c.naaccr_id, Some(c.new.clone())))
+        .collect();
+    if answers.vital_status == "0"
+        && let Some(code) = rules::icd10_cause_of_death(&answers.cause_of_death)
+    {
+        patient_values.push(("causeOfDeath", Some(code)));
+        patient_values.push(("icdRevisionNumber", Some("1".to_string())));
+    }
+    super::patients::change_patient(conn, actor, patient, patient_values)?;
+    let only_tumor = tumor_rows.len() == 1;
+    for (index, row) in tumor_rows.iter_mut().enumerate() {
+        let mut values: Vec<(&str, Option<String>)> = changes
+            .iter()
+            .filter(|c| c.tumor == Some(index))
+            .map(|c| (c.naaccr_id, Some(c.new.clone())))
+            .collect();
+        values.extend(recurrence_items(answers, row, only_tumor));
+        if !values.is_empty() {
+            super::patients::change_tumor(conn, actor, patient, row, values)?;
+        }
+    }
+    Ok(changes)
+}
+
 /// Applies a held response (as submitted, or as corrected by the registrar) through the record
 /// view: patient-level date of last contact and vital status, per-tumor cancer status and
 /// follow-up source. One transaction, audited field by field.
@@ -473,79 +733,15 @@ pub fn accept_response(
             },
             None => FollowUpSource::Physician,
         };
-        let domain =
-            to_domain_response(&answers, &tumor_rows, source, response.submitted_at.date())?;
-        let current = PatientFollowUp {
-            date_of_last_contact: patient
-                .date_of_last_contact
-                .as_deref()
-                .and_then(|d| PartialDate::parse(d).ok()),
-            vital_status: patient.vital_status.as_deref().and_then(VitalStatus::parse),
-            tumors: tumor_rows
-                .iter()
-                .map(|t| TumorFollowUp {
-                    cancer_status: t.cancer_status.as_deref().and_then(CancerStatus::parse),
-                    date_of_last_cancer_status: t
-                        .item("dateOfLastCancerStatus")
-                        .and_then(|d| PartialDate::parse(&d).ok()),
-                    follow_up_source: t
-                        .item("followUpSource")
-                        .and_then(|c| FollowUpSource::parse(&c)),
-                    next_follow_up_source: t
-                        .item("nextFollowUpSource")
-                        .and_then(|c| rules::NextFollowUpSource::parse(&c)),
-                })
-                .collect(),
-        };
-        let changes = rules::apply_response(&current, &domain)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let patient_changes: Vec<(&str, Option<String>)> = changes
-            .iter()
-            .filter(|c| c.tumor.is_none())
-            .map(|c| (c.naaccr_id, Some(c.new.clone())))
-            .collect();
-        if !patient_changes.is_empty() {
-            let audit_changes: Vec<FieldChange> = changes
-                .iter()
-                .filter(|c| c.tumor.is_none())
-                .filter_map(|c| FieldChange::between(c.naaccr_id, Some(&c.old), Some(&c.new)))
-                .collect();
-            patient.set_items(patient_changes);
-            patient::save(conn, &mut patient)?;
-            audit::record(
-                conn,
-                actor,
-                &AuditEvent::new(Action::Update, "patient")
-                    .id(patient.id)
-                    .patient(patient.id, patient.facility_id)
-                    .changes(audit_changes)
-                    .detail(format!("follow-up response {} {state}", response.id)),
-            )?;
-        }
-        for (index, row) in tumor_rows.iter_mut().enumerate() {
-            let mine: Vec<&rules::FieldChange> =
-                changes.iter().filter(|c| c.tumor == Some(index)).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            row.set_items(mine.iter().map(|c| (c.naaccr_id, Some(c.new.clone()))));
-            tumor::save(conn, row)?;
-            audit::record(
-                conn,
-                actor,
-                &AuditEvent::new(Action::Update, "tumor")
-                    .id(row.id)
-                    .patient(patient.id, patient.facility_id)
-                    .changes(
-                        mine.iter()
-                            .filter_map(|c| {
-                                FieldChange::between(c.naaccr_id, Some(&c.old), Some(&c.new))
-                            })
-                            .collect(),
-                    )
-                    .detail(format!("follow-up response {} {state}", response.id)),
-            )?;
-        }
+        let changes = apply_answers(
+            conn,
+            actor,
+            &mut patient,
+            &mut tumor_rows,
+            &answers,
+            source,
+            response.submitted_at.date(),
+        )?;
         let applied = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.into()))?;
         if !rows::decide_response(
             conn,
@@ -754,4 +950,218 @@ pub fn save_template(
         Ok(version)
     })
     .map_err(|e| vec![format!("The template could not be saved: {e}")])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Next follow-up source, not followed, phone follow-up
+// ---------------------------------------------------------------------------------------------
+
+/// Next Follow-Up Source [1800] codes a registrar chooses on a patient's follow-up page.
+pub const NEXT_SOURCES: [(&str, &str); 8] = [
+    ("1", "Physician letter"),
+    ("2", "Contact letter"),
+    ("3", "Phone call"),
+    ("0", "Chart requisition"),
+    ("4", "Other hospital contact"),
+    ("5", "Other, NOS"),
+    ("8", "Foreign resident: not followed"),
+    ("9", "Not followed, other reason"),
+];
+
+/// Sets Next Follow-Up Source on every tumor of a patient; 8 and 9 (not followed) need a reason,
+/// kept with the patient. One transaction, audited (the tumors through the patient services).
+pub fn set_next_source(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    patient_id: i64,
+    code: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let code = code.trim();
+    let reason = reason.trim();
+    if !NEXT_SOURCES.iter().any(|(c, _)| *c == code) {
+        return Err(AppError::BadRequest(
+            "Choose the next follow-up source.".into(),
+        ));
+    }
+    let not_followed = matches!(code, "8" | "9");
+    if not_followed && reason.is_empty() {
+        return Err(AppError::BadRequest(
+            "Give the reason the patient is not followed.".into(),
+        ));
+    }
+    if reason.len() > 500 {
+        return Err(AppError::BadRequest(
+            "The reason is too long (500 characters at most).".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        let patient = patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
+        for mut row in tumor::for_patient(conn, patient.id)? {
+            super::patients::change_tumor(
+                conn,
+                actor,
+                &patient,
+                &mut row,
+                [("nextFollowUpSource", Some(code.to_string()))],
+            )?;
+        }
+        let before = rows::not_followed_of(conn, patient.id)?;
+        let after = not_followed.then(|| rows::NotFollowed {
+            patient_id: patient.id,
+            next_source: code.to_string(),
+            reason: reason.to_string(),
+            set_by: actor.user_id,
+            set_at: crate::models::now(),
+        });
+        rows::set_not_followed(conn, patient.id, after.as_ref())?;
+        let change = FieldChange::between(
+            "notFollowedReason",
+            before.as_ref().map(|b| b.reason.as_str()),
+            after.as_ref().map(|a| a.reason.as_str()),
+        );
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "followup_next_source")
+                .id(patient.id)
+                .patient(patient.id, patient.facility_id)
+                .changes(change.into_iter().collect())
+                .detail(format!("next follow-up source {code}")),
+        )?;
+        Ok(())
+    })
+}
+
+/// A patient to call: every letter of the cycle went unanswered, or a letter bounced.
+pub struct PhoneTask {
+    pub patient_id: i64,
+    pub name: String,
+    pub why: String,
+}
+
+/// The phone follow-up list of the scope's facilities: patients whose `max_requests` letters got
+/// no answer, and patients whose letter bounced (needs another contact). Reads only patients with
+/// open requests, a page at a time.
+pub fn phone_tasks(
+    conn: &mut DbConn,
+    settings: &Settings,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<PhoneTask>, AppError> {
+    let mut tasks = Vec::new();
+    let mut after = 0;
+    loop {
+        let ids = rows::patients_with_open_requests(conn, scope, after, 500)?;
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        let page: Vec<Patient> = patients::table
+            .filter(patients::id.eq_any(&ids))
+            .order(patients::id.asc())
+            .select(Patient::as_select())
+            .load(conn)?;
+        let page_tumors: Vec<Tumor> = tumors::table
+            .filter(tumors::patient_id.eq_any(&ids))
+            .order((tumors::patient_id.asc(), tumors::id.asc()))
+            .select(Tumor::as_select())
+            .load(conn)?;
+        let requests = rows::requests_of_many(conn, &ids)?;
+        for p in &page {
+            let own: Vec<&Tumor> = page_tumors
+                .iter()
+                .filter(|t| t.patient_id == p.id)
+                .collect();
+            let mine: Vec<&Request> = requests.iter().filter(|r| r.patient_id == p.id).collect();
+            let bounced = mine
+                .iter()
+                .any(|r| r.state == "bounced" || r.state == "undelivered");
+            let plan = crate::jobs::followup::plan_for(p, &own, &mine, settings, today);
+            let why = match plan.map(|plan| plan.decision) {
+                Some(rules::RequestDecision::Exhausted) => format!(
+                    "{} letters without an answer",
+                    settings.follow_up.max_requests
+                ),
+                _ if bounced => "letter bounced or undelivered: needs another contact".into(),
+                _ => continue,
+            };
+            tasks.push(PhoneTask {
+                patient_id: p.id,
+                name: p.display_name(),
+                why,
+            });
+        }
+    }
+    Ok(tasks)
+}
+
+/// What a registrar learned on the phone.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PhoneForm {
+    pub date_of_contact: String,
+    pub vital_status: String,
+    #[serde(default)]
+    pub date_of_death: String,
+    #[serde(default)]
+    pub cause_of_death: String,
+    /// `physician`, `patient` or `other`: who answered.
+    pub who: String,
+}
+
+/// Records a phone contact: date of last contact and vital status (cause of death) through the
+/// record view like an accepted answer, and closes the patient's open requests. Audited.
+pub fn record_phone_contact(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    patient_id: i64,
+    form: &PhoneForm,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    if form.date_of_contact.trim().is_empty() {
+        return Err(AppError::BadRequest("Give the date of the contact.".into()));
+    }
+    let answers = SubmittedAnswers {
+        date_last_seen: form.date_of_contact.trim().to_string(),
+        vital_status: form.vital_status.trim().to_string(),
+        date_of_death: form.date_of_death.trim().to_string(),
+        cause_of_death: form.cause_of_death.trim().to_string(),
+        received_on: today.to_string(),
+        ..SubmittedAnswers::default()
+    };
+    if let Some((_, message)) = check_answers(&answers).into_iter().next() {
+        return Err(AppError::BadRequest(message));
+    }
+    let source = match form.who.as_str() {
+        "physician" => FollowUpSource::Physician,
+        "patient" => FollowUpSource::Patient,
+        _ => FollowUpSource::Other,
+    };
+    write_tx(conn, |conn| {
+        let mut patient =
+            patient::find_scoped(conn, scope, patient_id)?.ok_or(AppError::NotFound)?;
+        let mut tumor_rows = tumor::for_patient(conn, patient.id)?;
+        apply_answers(
+            conn,
+            actor,
+            &mut patient,
+            &mut tumor_rows,
+            &answers,
+            source,
+            today,
+        )?;
+        let closed = rows::close_open_requests(conn, patient.id)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Create, "followup_phone_contact")
+                .id(patient.id)
+                .patient(patient.id, patient.facility_id)
+                .detail(format!(
+                    "phone contact of {} with the {}; {closed} open request(s) closed",
+                    answers.date_last_seen, form.who
+                )),
+        )?;
+        Ok(())
+    })
 }

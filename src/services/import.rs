@@ -4,12 +4,18 @@
 //! a matched patient by Tumor Record Number. Every item of the file is stored through the record
 //! view (typed columns + JSON), so nothing the abstract form does not show is lost.
 //!
-//! Each patient is stored whole or not at all (a savepoint per patient inside transactions of a
-//! few hundred patients); a patient with item errors is rejected and listed with the line, the
-//! patient, the tumor and the item. A file whose XML breaks keeps the patients read before the
-//! break, and the report says so.
+//! Patients not found by number are matched with the pathology matching's scoring: same SSN and
+//! date of birth links, and so does a strong agreement of name, date of birth and sex; the report
+//! counts each rule and lists the patients it linked.
+//!
+//! Patients are stored in transactions of `BATCH` patients: the new ones with multi-row inserts
+//! (patients, tumors, one audit event per patient). When a batch fails, it is rolled back and
+//! stored again one patient at a time, each behind its own savepoint, so a patient is stored whole
+//! or not at all and the report names the ones refused. A patient with item errors is rejected and
+//! listed with the line, the patient, the tumor and the item. A file whose XML breaks keeps the
+//! patients read before the break, and the report says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -20,14 +26,23 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::naaccr::{
     FlatV18Reader, IssueKind, ItemIssue, NaaccrPatient, NaaccrXmlReader, UserDictionary, open_input,
 };
+use crate::domain::names::search_key;
 use crate::error::AppError;
 use crate::models::patient::{self, Patient};
 use crate::models::submission as store;
 use crate::models::tumor::{self, Tumor};
+use crate::services::pathology::{self, MatchRow, ReportSummary};
 use crate::services::patients::changes_of;
 
-/// Patients per transaction (each one behind its own savepoint).
-const BATCH: usize = 250;
+/// Patients per transaction.
+const BATCH: usize = 2000;
+/// Values per `IN (...)` list of the matching queries.
+const IN_LIST: usize = 500;
+/// Pathology matching score from which a patient without SSN agreement is linked: same date of
+/// birth (6), last name (4), first name (3) and sex (1).
+pub const STRONG_MATCH_SCORE: i32 = 14;
+/// Linked patients listed in the report (the counts cover all).
+const SHOWN_MATCHES: usize = 200;
 /// Problems kept in the report shown on screen; the CSV has them all.
 const SHOWN_PROBLEMS: usize = 200;
 
@@ -61,6 +76,25 @@ pub struct ImportReport {
     pub problems: Vec<ImportProblem>,
     /// The file could not be read to its end (broken XML...); patients before it were stored.
     pub stopped: Option<String>,
+    /// Existing patients found by Patient ID Number.
+    pub matched_by_number: usize,
+    /// Existing patients linked by the same SSN and date of birth.
+    pub matched_by_ssn: usize,
+    /// Existing patients linked by a strong name, date of birth and sex agreement.
+    pub matched_by_name: usize,
+    /// The first patients linked by SSN or name (not by number), with the rule.
+    pub matches: Vec<ImportMatch>,
+}
+
+/// An existing patient a patient of the file was linked to, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportMatch {
+    /// Patient ordinal in the file (1-based).
+    pub patient: usize,
+    pub patient_id_number: Option<String>,
+    /// The registry's patient (record id).
+    pub linked_to: i64,
+    pub rule: String,
 }
 
 /// The header line of the problem list (CSV).
@@ -211,6 +245,8 @@ pub fn import_file<W: Write>(
             .map_err(|e| AppError::Internal(anyhow::anyhow!("problem list: {e}")))?;
     }
     let mut batch: Vec<(usize, NaaccrPatient)> = Vec::with_capacity(BATCH);
+    // Identity keys of the patients of the batch.
+    let mut keys: HashSet<String> = HashSet::new();
     loop {
         let next = source.next();
         let issues = source.take_issues();
@@ -218,6 +254,7 @@ pub fn import_file<W: Write>(
             report: &mut report,
             csv: csv.as_deref_mut(),
         };
+        let mut accepted = None;
         let finished = match next {
             None => true,
             Some(Next::Stop(message)) => {
@@ -262,16 +299,27 @@ pub fn import_file<W: Write>(
                 if rejected {
                     problems.report.patients_rejected += 1;
                 } else {
-                    batch.push((ordinal, p));
+                    accepted = Some((ordinal, p));
                 }
                 false
             }
         };
-        if !finished {
-            if batch.len() < BATCH {
-                continue;
+        // A patient that may be the same person as one of the batch waits for the batch to be
+        // stored, so that it finds the stored one.
+        let mut held = None;
+        if let Some((ordinal, p)) = accepted {
+            let own = identity_keys(&p);
+            if own.iter().any(|k| keys.contains(k)) {
+                held = Some((ordinal, p, own));
+            } else {
+                keys.extend(own);
+                batch.push((ordinal, p));
             }
-        } else if !issues.is_empty() {
+        }
+        if !finished && held.is_none() && batch.len() < BATCH {
+            continue;
+        }
+        if finished && !issues.is_empty() {
             let mut problems = Problems {
                 report: &mut report,
                 csv: csv.as_deref_mut(),
@@ -289,7 +337,12 @@ pub fn import_file<W: Write>(
             &mut report,
             csv.as_deref_mut(),
         )?;
+        keys.clear();
         progress(&report)?;
+        if let Some((ordinal, p, own)) = held {
+            keys.extend(own);
+            batch.push((ordinal, p));
+        }
         if finished {
             break;
         }
@@ -328,6 +381,303 @@ enum Stored {
     Unchanged,
 }
 
+/// Why a patient of the file was taken for a stored one.
+#[derive(Debug, Clone)]
+enum MatchRule {
+    Number,
+    SsnAndBirth,
+    NameBirthSex { score: i32 },
+}
+
+impl MatchRule {
+    fn describe(&self) -> String {
+        match self {
+            MatchRule::Number => "same Patient ID Number".into(),
+            MatchRule::SsnAndBirth => "same SSN and date of birth".into(),
+            MatchRule::NameBirthSex { score } => {
+                format!("same name, date of birth and sex (match score {score})")
+            }
+        }
+    }
+}
+
+/// One patient of a batch, stored.
+struct Outcome {
+    ordinal: usize,
+    patient_id_number: Option<String>,
+    stored: Stored,
+    matched: Option<(i64, MatchRule)>,
+}
+
+/// Keys under which two patients of a file may be the same person.
+fn identity_keys(record: &NaaccrPatient) -> Vec<String> {
+    let mut keys = Vec::with_capacity(3);
+    if let Some(n) = record.item("patientIdNumber") {
+        keys.push(format!("n:{}", n.trim()));
+    }
+    let identity = identity_of(record);
+    if let Some(ssn) = &identity.ssn {
+        keys.push(format!("s:{ssn}:{}", identity.birth_date));
+    }
+    // Only a named patient can be linked by name (an I file has no names): many share a birth date.
+    if !identity.birth_date.is_empty() && !identity.name_last.is_empty() {
+        keys.push(format!(
+            "d:{}:{}:{}",
+            identity.birth_date,
+            search_key(&identity.name_last),
+            search_key(&identity.name_first)
+        ));
+    }
+    keys
+}
+
+/// The identity items of a patient of the file, in the form the pathology matching scores.
+fn identity_of(record: &NaaccrPatient) -> ReportSummary {
+    let text = |id: &str| record.item(id).map(str::trim).unwrap_or("").to_string();
+    // 000000000 and 999999999 mean "unknown": they never link anyone.
+    let ssn = record
+        .item("socialSecurityNumber")
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.bytes().all(|b| b == b'9') && !s.bytes().all(|b| b == b'0'))
+        .map(str::to_string);
+    ReportSummary {
+        name_last: text("nameLast"),
+        name_first: text("nameFirst"),
+        birth_date: text("dateOfBirth"),
+        sex: record
+            .item("sexAssignedAtBirth")
+            .or_else(|| record.item("sex"))
+            .map(str::to_string),
+        ssn,
+        mrn: record
+            .tumors
+            .iter()
+            .find_map(|t| t.item("medicalRecordNumber"))
+            .map(str::to_string),
+        ..ReportSummary::default()
+    }
+}
+
+/// The stored patient each record of `records` is (Patient ID Number first, then the pathology
+/// matching's scoring), found with a few queries for the whole batch.
+fn find_existing(
+    conn: &mut DbConn,
+    facility_id: i64,
+    records: &[(usize, NaaccrPatient)],
+) -> Result<Vec<Option<(i64, MatchRule)>>, AppError> {
+    use crate::db::schema::patients;
+    use diesel::prelude::*;
+    let numbers: Vec<&str> = records
+        .iter()
+        .filter_map(|(_, r)| r.item("patientIdNumber"))
+        .collect();
+    let mut by_number: HashMap<String, i64> = HashMap::new();
+    for chunk in numbers.chunks(IN_LIST) {
+        let rows: Vec<(i64, String)> = patients::table
+            .filter(patients::facility_id.eq(facility_id))
+            .filter(patients::patient_id_number.eq_any(chunk.to_vec()))
+            .select((patients::id, patients::patient_id_number))
+            .order(patients::id.asc())
+            .load(conn)?;
+        for (id, number) in rows {
+            by_number.entry(number).or_insert(id);
+        }
+    }
+    let mut found: Vec<Option<(i64, MatchRule)>> = records
+        .iter()
+        .map(|(_, r)| {
+            r.item("patientIdNumber")
+                .and_then(|n| by_number.get(n))
+                .map(|id| (*id, MatchRule::Number))
+        })
+        .collect();
+    let identities: Vec<Option<ReportSummary>> = records
+        .iter()
+        .zip(&found)
+        .map(|((_, r), f)| f.is_none().then(|| identity_of(r)))
+        .collect();
+    let ssns: Vec<&str> = identities
+        .iter()
+        .flatten()
+        .filter_map(|i| i.ssn.as_deref())
+        .collect();
+    let births: Vec<&str> = identities
+        .iter()
+        .flatten()
+        .map(|i| i.birth_date.as_str())
+        .filter(|d| d.len() == 8)
+        .collect();
+    let last_keys: Vec<String> = identities
+        .iter()
+        .flatten()
+        .map(|i| search_key(&i.name_last))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let mut rows: HashMap<i64, MatchRow> = HashMap::new();
+    for chunk in ssns.chunks(IN_LIST) {
+        let found: Vec<MatchRow> = patients::table
+            .filter(patients::facility_id.eq(facility_id))
+            .filter(patients::social_security_number.eq_any(chunk.to_vec()))
+            .select(MatchRow::as_select())
+            .load(conn)?;
+        rows.extend(found.into_iter().map(|r| (r.id, r)));
+    }
+    if !last_keys.is_empty() {
+        for chunk in births.chunks(IN_LIST) {
+            let found: Vec<MatchRow> = patients::table
+                .filter(patients::facility_id.eq(facility_id))
+                .filter(patients::date_of_birth.eq_any(chunk.to_vec()))
+                .filter(patients::name_last_key.eq_any(last_keys.clone()))
+                .select(MatchRow::as_select())
+                .load(conn)?;
+            rows.extend(found.into_iter().map(|r| (r.id, r)));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(found);
+    }
+    let mut by_ssn: HashMap<&str, Vec<&MatchRow>> = HashMap::new();
+    let mut by_birth: HashMap<(&str, &str), Vec<&MatchRow>> = HashMap::new();
+    for row in rows.values() {
+        if let Some(ssn) = row.social_security_number.as_deref() {
+            by_ssn.entry(ssn).or_default().push(row);
+        }
+        if let Some(dob) = row.date_of_birth.as_deref() {
+            by_birth
+                .entry((dob, row.name_last_key.as_str()))
+                .or_default()
+                .push(row);
+        }
+    }
+    for (slot, identity) in found.iter_mut().zip(&identities) {
+        let Some(identity) = identity else { continue };
+        let last_key = search_key(&identity.name_last);
+        let candidates = identity
+            .ssn
+            .as_deref()
+            .and_then(|s| by_ssn.get(s))
+            .into_iter()
+            .chain(by_birth.get(&(identity.birth_date.as_str(), last_key.as_str())))
+            .flatten();
+        let best = candidates
+            .filter_map(|row| pathology::score(identity, row))
+            .filter_map(|c| {
+                if c.auto_link {
+                    Some((c.patient_id, MatchRule::SsnAndBirth, i32::MAX))
+                } else if c.score >= STRONG_MATCH_SCORE
+                    && !c.reasons.iter().any(|r| r.starts_with("different"))
+                {
+                    Some((
+                        c.patient_id,
+                        MatchRule::NameBirthSex { score: c.score },
+                        c.score,
+                    ))
+                } else {
+                    None
+                }
+            })
+            .max_by(|a, b| a.2.cmp(&b.2).then(b.0.cmp(&a.0)));
+        *slot = best.map(|(id, rule, _)| (id, rule));
+    }
+    Ok(found)
+}
+
+/// Stores a batch in the current transaction: matched patients are updated one by one, new ones
+/// are inserted with multi-row inserts (patients, tumors, one audit event each).
+fn store_together(
+    conn: &mut DbConn,
+    actor: &Actor,
+    facility_id: i64,
+    file_name: &str,
+    batch: &[(usize, NaaccrPatient)],
+) -> Result<Vec<Outcome>, AppError> {
+    let found = find_existing(conn, facility_id, batch)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut new_rows: Vec<Patient> = Vec::new();
+    let mut new_records: Vec<&(usize, NaaccrPatient)> = Vec::new();
+    let mut generated: Option<u64> = None;
+    for (entry, matched) in batch.iter().zip(found) {
+        let (ordinal, record) = entry;
+        match matched {
+            Some((id, rule)) => {
+                let patient = patient::find_scoped(conn, &patient::Scope::All, id)?
+                    .ok_or(diesel::result::Error::NotFound)?;
+                let stored = update_patient(conn, actor, file_name, patient, record, &rule)?;
+                outcomes.push(Outcome {
+                    ordinal: *ordinal,
+                    patient_id_number: record.item("patientIdNumber").map(str::to_string),
+                    stored,
+                    matched: Some((id, rule)),
+                });
+            }
+            None => {
+                let mut row = Patient::blank(facility_id);
+                row.set_items(values(&record.items));
+                if row.patient_id_number.is_empty() {
+                    let next = match generated {
+                        Some(n) => n + 1,
+                        None => patient::next_patient_id_number(conn, facility_id)?
+                            .parse::<u64>()
+                            .unwrap_or(1),
+                    };
+                    generated = Some(next);
+                    row.patient_id_number = format!("{next:08}");
+                }
+                new_rows.push(row);
+                new_records.push(entry);
+            }
+        }
+    }
+    if new_rows.is_empty() {
+        return Ok(outcomes);
+    }
+    let ids = patient::insert_many(conn, &mut new_rows)?;
+    if ids.len() != new_rows.len() {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "import: {} patients inserted, {} ids returned",
+            new_rows.len(),
+            ids.len()
+        )));
+    }
+    let mut tumors: Vec<Tumor> = Vec::new();
+    let mut events = Vec::with_capacity(ids.len());
+    for ((id, (ordinal, record)), row) in ids.iter().zip(new_records).zip(&new_rows) {
+        let mut numbers: Vec<String> = Vec::with_capacity(record.tumors.len());
+        for t in &record.tumors {
+            let number = t
+                .item("tumorRecordNumber")
+                .map(str::to_string)
+                .unwrap_or_else(|| next_number(&numbers));
+            numbers.push(number.clone());
+            let mut tumor = Tumor::blank(*id, number);
+            tumor.set_items(values(&t.items));
+            // An abstract that arrives in a NAACCR file is a finished abstract.
+            tumor.abstract_status = "complete".into();
+            tumors.push(tumor);
+        }
+        events.push(
+            AuditEvent::new(Action::Import, "patient")
+                .id(id)
+                .patient(*id, facility_id)
+                .detail(format!(
+                    "created with {} tumor(s) from NAACCR file {file_name}",
+                    record.tumors.len()
+                )),
+        );
+        outcomes.push(Outcome {
+            ordinal: *ordinal,
+            patient_id_number: Some(row.patient_id_number.clone()),
+            stored: Stored::Created {
+                tumors: record.tumors.len(),
+            },
+            matched: None,
+        });
+    }
+    tumor::insert_many(conn, &tumors)?;
+    audit::record_many(conn, actor, &events)?;
+    Ok(outcomes)
+}
+
 fn store_batch<W: Write>(
     conn: &mut DbConn,
     actor: &Actor,
@@ -341,36 +691,56 @@ fn store_batch<W: Write>(
         return Ok(());
     }
     let mut failures: Vec<ImportProblem> = Vec::new();
-    let outcomes = write_tx(conn, |conn| -> Result<Vec<Stored>, AppError> {
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (ordinal, record) in batch.iter() {
-            // A savepoint per patient: a failing patient leaves the others of the batch intact.
-            let stored =
-                conn.transaction(|conn| store_patient(conn, actor, facility_id, file_name, record));
-            match stored {
-                Ok(s) => outcomes.push(s),
-                Err(e) => {
-                    tracing::warn!(error = %e, patient = ordinal, "import: patient not stored");
-                    failures.push(ImportProblem {
-                        line: None,
-                        patient: Some(*ordinal),
-                        tumor: None,
-                        patient_id_number: record.item("patientIdNumber").map(str::to_string),
-                        item: None,
-                        message: match e {
-                            AppError::BadRequest(m) | AppError::Conflict(m) => m,
-                            _ => "the database refused the patient".into(),
-                        },
-                        outcome: "patient rejected",
+    let together = write_tx(conn, |conn| {
+        store_together(conn, actor, facility_id, file_name, batch)
+    });
+    let outcomes = match together {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            // Something in the batch was refused: store it again one patient at a time, each
+            // behind its own savepoint, and name the patients refused.
+            tracing::warn!(error = %e, "import: batch refused, storing its patients one by one");
+            write_tx(conn, |conn| -> Result<Vec<Outcome>, AppError> {
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for entry in batch.iter() {
+                    let stored = conn.transaction(|conn| {
+                        store_together(
+                            conn,
+                            actor,
+                            facility_id,
+                            file_name,
+                            std::slice::from_ref(entry),
+                        )
                     });
+                    match stored {
+                        Ok(mut s) => outcomes.append(&mut s),
+                        Err(e) => {
+                            let (ordinal, record) = entry;
+                            tracing::warn!(error = %e, patient = ordinal, "import: patient not stored");
+                            failures.push(ImportProblem {
+                                line: None,
+                                patient: Some(*ordinal),
+                                tumor: None,
+                                patient_id_number: record
+                                    .item("patientIdNumber")
+                                    .map(str::to_string),
+                                item: None,
+                                message: match e {
+                                    AppError::BadRequest(m) | AppError::Conflict(m) => m,
+                                    _ => "the database refused the patient".into(),
+                                },
+                                outcome: "patient rejected",
+                            });
+                        }
+                    }
                 }
-            }
+                Ok(outcomes)
+            })?
         }
-        Ok(outcomes)
-    })?;
+    };
     batch.clear();
     for outcome in outcomes {
-        match outcome {
+        match outcome.stored {
             Stored::Created { tumors } => {
                 report.patients_created += 1;
                 report.tumors_created += tumors;
@@ -385,6 +755,25 @@ fn store_batch<W: Write>(
             }
             Stored::Unchanged => report.patients_unchanged += 1,
         }
+        match outcome.matched {
+            None => {}
+            Some((_, MatchRule::Number)) => report.matched_by_number += 1,
+            Some((linked_to, rule)) => {
+                if matches!(rule, MatchRule::SsnAndBirth) {
+                    report.matched_by_ssn += 1;
+                } else {
+                    report.matched_by_name += 1;
+                }
+                if report.matches.len() < SHOWN_MATCHES {
+                    report.matches.push(ImportMatch {
+                        patient: outcome.ordinal,
+                        patient_id_number: outcome.patient_id_number,
+                        linked_to,
+                        rule: rule.describe(),
+                    });
+                }
+            }
+        }
     }
     let mut problems = Problems { report, csv };
     for failure in failures {
@@ -396,84 +785,6 @@ fn store_batch<W: Write>(
 
 fn values(items: &BTreeMap<String, String>) -> impl Iterator<Item = (&str, Option<String>)> {
     items.iter().map(|(k, v)| (k.as_str(), Some(v.clone())))
-}
-
-fn store_patient(
-    conn: &mut DbConn,
-    actor: &Actor,
-    facility_id: i64,
-    file_name: &str,
-    record: &NaaccrPatient,
-) -> Result<Stored, AppError> {
-    let existing = match record.item("patientIdNumber") {
-        Some(number) => store::patient_by_id_number(conn, facility_id, number)?,
-        None => None,
-    };
-    let existing = match (
-        existing,
-        record.item("socialSecurityNumber"),
-        record.item("dateOfBirth"),
-    ) {
-        (Some(p), _, _) => Some(p),
-        (None, Some(ssn), Some(dob)) => {
-            store::patient_by_ssn_and_birth(conn, facility_id, ssn, dob)?
-        }
-        _ => None,
-    };
-    match existing {
-        None => create_patient(conn, actor, facility_id, file_name, record),
-        Some(patient) => update_patient(conn, actor, file_name, patient, record),
-    }
-}
-
-fn create_patient(
-    conn: &mut DbConn,
-    actor: &Actor,
-    facility_id: i64,
-    file_name: &str,
-    record: &NaaccrPatient,
-) -> Result<Stored, AppError> {
-    let mut row = Patient::blank(facility_id);
-    row.set_items(values(&record.items));
-    if row.patient_id_number.is_empty() {
-        row.patient_id_number = patient::next_patient_id_number(conn, facility_id)?;
-    }
-    let id = patient::insert_many(conn, std::slice::from_mut(&mut row))?
-        .first()
-        .copied()
-        .ok_or(diesel::result::Error::NotFound)?;
-    let mut numbers = Vec::new();
-    let tumors: Vec<Tumor> = record
-        .tumors
-        .iter()
-        .map(|t| {
-            let number = t
-                .item("tumorRecordNumber")
-                .map(str::to_string)
-                .unwrap_or_else(|| next_number(&numbers));
-            numbers.push(number.clone());
-            let mut row = Tumor::blank(id, number);
-            row.set_items(values(&t.items));
-            // An abstract that arrives in a NAACCR file is a finished abstract.
-            row.abstract_status = "complete".into();
-            row
-        })
-        .collect();
-    tumor::insert_many(conn, &tumors)?;
-    audit::record(
-        conn,
-        actor,
-        &AuditEvent::new(Action::Import, "patient")
-            .id(id)
-            .patient(id, facility_id)
-            .detail(format!(
-                "created with {} tumor(s) from NAACCR file {file_name}",
-                tumors.len()
-            )),
-    )?;
-    Ok(Stored::Created {
-        tumors: tumors.len(),
-    })
 }
 
 fn next_number(taken: &[String]) -> String {
@@ -491,6 +802,7 @@ fn update_patient(
     file_name: &str,
     mut patient: Patient,
     record: &NaaccrPatient,
+    rule: &MatchRule,
 ) -> Result<Stored, AppError> {
     let before = patient.all_items();
     patient.set_items(values(&record.items));
@@ -552,10 +864,180 @@ fn update_patient(
             .id(patient.id)
             .patient(patient.id, patient.facility_id)
             .changes(changes)
-            .detail(format!("updated from NAACCR file {file_name}")),
+            .detail(format!(
+                "updated from NAACCR file {file_name} (matched by {})",
+                rule.describe()
+            )),
     )?;
     Ok(Stored::Updated {
         tumors_created: created,
         tumors_updated: updated,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports from the upload page: in the background, with progress
+// ---------------------------------------------------------------------------------------------
+
+/// Folder of uploaded files and their problem lists.
+pub fn imports_dir(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("imports")
+}
+
+/// The problem list (CSV) of an import.
+pub fn problems_path(data_dir: &Path, import_id: i64) -> std::path::PathBuf {
+    imports_dir(data_dir).join(format!("import-{import_id:06}.problems.csv"))
+}
+
+/// An uploaded file, on disk, to import into a facility.
+pub struct Upload<'a> {
+    pub facility_id: i64,
+    pub file_name: &'a str,
+    pub stored: &'a Path,
+    pub checksum: &'a str,
+}
+
+/// Records an uploaded file (already on disk) as an import and starts it on its own thread;
+/// returns the import's id at once.
+pub fn start_import(
+    pool: &crate::db::DbPool,
+    data_dir: &Path,
+    actor: &Actor,
+    user_id: i64,
+    upload: &Upload<'_>,
+) -> Result<i64, AppError> {
+    let Upload {
+        facility_id,
+        file_name,
+        stored,
+        checksum,
+    } = *upload;
+    let mut conn = pool.get()?;
+    let run = write_tx(&mut conn, |conn| -> Result<store::ImportRun, AppError> {
+        let run = store::insert_import(
+            conn,
+            &store::NewImportRun {
+                file_name: file_name.to_string(),
+                stored_path: stored.to_string_lossy().into_owned(),
+                checksum: checksum.to_string(),
+                facility_id,
+                status: "queued".into(),
+                created_by: user_id,
+                created_at: crate::models::now(),
+            },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Create, "naaccr-import")
+                .id(run.id)
+                .facility(facility_id)
+                .detail(format!("upload sha256 {checksum}")),
+        )?;
+        Ok(run)
+    })?;
+    let (pool, data_dir, actor) = (pool.clone(), data_dir.to_path_buf(), actor.clone());
+    let id = run.id;
+    std::thread::spawn(move || {
+        if let Err(e) = execute_import(&pool, &data_dir, &actor, id) {
+            tracing::error!(import = id, error = %e, "import failed");
+            let message = match e {
+                AppError::BadRequest(m) => m,
+                _ => "the import failed; the error is in the server log".into(),
+            };
+            let marked = pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| Ok(store::fail_import(&mut conn, id, &message)?));
+            if let Err(e) = marked {
+                tracing::error!(import = id, error = %e, "could not mark the import failed");
+            }
+        }
+    });
+    Ok(id)
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn execute_import(
+    pool: &crate::db::DbPool,
+    data_dir: &Path,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), AppError> {
+    let mut conn = pool.get()?;
+    // Progress goes through a second connection: the first one is inside the import's batches.
+    let mut progress_conn = pool.get()?;
+    let mut run = store::find_import(&mut conn, id)?.ok_or(AppError::NotFound)?;
+    run.status = "running".into();
+    store::save_import(&mut conn, &run)?;
+    let mut csv = csv::Writer::from_path(problems_path(data_dir, id))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("problem list: {e}")))?;
+    let stored = std::path::PathBuf::from(&run.stored_path);
+    let report = import_file(
+        &mut conn,
+        actor,
+        run.facility_id,
+        &stored,
+        Vec::new(),
+        Some(&mut csv),
+        |r| {
+            set_counts(&mut run, r);
+            Ok(store::save_import(&mut progress_conn, &run)?)
+        },
+    )?;
+    set_counts(&mut run, &report);
+    run.status = if report.stopped.is_some() {
+        "stopped".into()
+    } else {
+        "complete".into()
+    };
+    run.message = Some(report_message(&report));
+    run.finished_at = Some(crate::models::now());
+    store::save_import(&mut conn, &run)?;
+    Ok(())
+}
+
+fn set_counts(run: &mut store::ImportRun, r: &ImportReport) {
+    run.patients_read = count(r.patients_read);
+    run.patients_created = count(r.patients_created);
+    run.patients_updated = count(r.patients_updated);
+    run.patients_rejected = count(r.patients_rejected);
+    run.tumors_created = count(r.tumors_created);
+    run.tumors_updated = count(r.tumors_updated);
+    run.problems = count(r.problem_count);
+}
+
+/// What the result page says beside the counts: the format, unchanged patients, the matching
+/// rules used and why the file stopped.
+pub fn report_message(r: &ImportReport) -> String {
+    let mut parts = vec![
+        r.format.clone(),
+        format!("{} patient(s) unchanged", r.patients_unchanged),
+        format!(
+            "existing patients found: {} by Patient ID Number, {} by same SSN and date of birth, \
+             {} by same name, date of birth and sex",
+            r.matched_by_number, r.matched_by_ssn, r.matched_by_name
+        ),
+    ];
+    for m in r.matches.iter().take(20) {
+        parts.push(format!(
+            "patient {} of the file{} linked to registry patient {} ({})",
+            m.patient,
+            m.patient_id_number
+                .as_deref()
+                .map(|n| format!(" (Patient ID Number {n})"))
+                .unwrap_or_default(),
+            m.linked_to,
+            m.rule
+        ));
+    }
+    if let Some(stopped) = &r.stopped {
+        parts.push(format!(
+            "the file stopped early: {stopped}; the patients before it were stored"
+        ));
+    }
+    parts.join(". ")
 }

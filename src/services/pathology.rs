@@ -60,6 +60,9 @@ pub struct Sender {
     pub actor: Actor,
     pub lab_token_id: Option<i64>,
     pub file_name: Option<String>,
+    /// Registry facility the reports belong to (the uploader's or the lab token's; None: the
+    /// central registry only).
+    pub facility_id: Option<i64>,
 }
 
 impl Sender {
@@ -68,31 +71,46 @@ impl Sender {
             actor,
             lab_token_id: None,
             file_name,
+            facility_id: None,
         }
     }
 }
 
-/// The compiled screening lists, term tables and reportability rules (built once).
+/// The compiled screening lists, term tables and reportability rules of one screening version.
 pub struct Pipeline {
     pub screener: Screener,
-    pub coder: Autocoder,
+    pub coder: &'static Autocoder,
     pub rules: ReportabilityRules,
+    /// The stored screening version (1 = the project's defaults).
+    pub version: i32,
+}
+
+/// The auto-coding term tables, compiled on first use (the same for every screening version).
+pub fn shared_coder() -> Result<&'static Autocoder, AppError> {
+    static CODER: OnceLock<Result<Autocoder, String>> = OnceLock::new();
+    CODER
+        .get_or_init(|| Autocoder::with_defaults().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("auto-coding tables: {e}")))
 }
 
 impl Pipeline {
-    /// The default pipeline, compiled on first use.
+    /// The project's default lists and rules (version 1), compiled on first use; ingest uses the
+    /// database's active version ([`crate::services::screening_versions::active_pipeline`]).
     pub fn shared() -> Result<&'static Pipeline, AppError> {
         static PIPELINE: OnceLock<Result<Pipeline, String>> = OnceLock::new();
         PIPELINE
             .get_or_init(|| {
+                let lists = crate::domain::screening::ScreeningLists::default();
                 Ok(Pipeline {
-                    screener: Screener::with_defaults(),
-                    coder: Autocoder::with_defaults().map_err(|e| e.to_string())?,
+                    screener: Screener::new(&lists).map_err(|e| e.to_string())?,
+                    coder: shared_coder().map_err(|e| e.to_string())?,
                     rules: ReportabilityRules::default(),
+                    version: i32::try_from(lists.version).unwrap_or(1),
                 })
             })
             .as_ref()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("auto-coding tables: {e}")))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("screening lists: {e}")))
     }
 
     /// Screens and codes a report's text.
@@ -372,9 +390,47 @@ pub fn match_patients(
             .load(conn)?;
         add(rows, &mut found);
     }
+    if let Some(mrn) = summary.mrn.as_deref().filter(|m| !m.is_empty()) {
+        let rows = patients::table
+            .filter(patients::medical_record_number.eq(mrn))
+            .select(MatchRow::as_select())
+            .limit(20)
+            .load(conn)?;
+        add(rows, &mut found);
+    }
     let last_key = search_key(&summary.name_last);
-    if !last_key.is_empty() {
-        let first_key = search_key(&summary.name_first);
+    let first_key = search_key(&summary.name_first);
+    let year = summary
+        .birth_date
+        .get(..4)
+        .filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    if !last_key.is_empty() && !first_key.is_empty() && year.is_some() {
+        // Same last and first name, born the same year or birth date unknown: the others score
+        // "different date of birth" and are never listed (same SSN, MRN or birth date were found
+        // above). The index on (last, first, birth date) answers both without reading rows.
+        let year = year.unwrap_or_default();
+        let rows = patients::table
+            .filter(patients::name_last_key.eq(&last_key))
+            .filter(patients::name_first_key.eq(&first_key))
+            .filter(patients::date_of_birth.ge(year))
+            .filter(patients::date_of_birth.lt(format!("{year}~")))
+            .select(MatchRow::as_select())
+            .limit(50)
+            .load(conn)?;
+        add(rows, &mut found);
+        let rows = patients::table
+            .filter(patients::name_last_key.eq(&last_key))
+            .filter(patients::name_first_key.eq(&first_key))
+            .filter(
+                patients::date_of_birth
+                    .is_null()
+                    .or(patients::date_of_birth.eq("")),
+            )
+            .select(MatchRow::as_select())
+            .limit(50)
+            .load(conn)?;
+        add(rows, &mut found);
+    } else if !last_key.is_empty() {
         // Same last and first name (the covering index answers it); people with another first
         // name but the same birth date are found by the date query above.
         let mut q = patients::table
@@ -404,19 +460,21 @@ pub fn match_patients(
 /// The columns matching compares (no JSON items: they are read only for listed patients).
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable)]
 #[diesel(table_name = crate::db::schema::patients)]
-struct MatchRow {
-    id: i64,
-    name_last: String,
-    name_first: Option<String>,
-    name_last_key: String,
-    name_first_key: String,
-    date_of_birth: Option<String>,
-    sex: Option<String>,
-    social_security_number: Option<String>,
-    medical_record_number: Option<String>,
+pub struct MatchRow {
+    pub id: i64,
+    pub name_last: String,
+    pub name_first: Option<String>,
+    pub name_last_key: String,
+    pub name_first_key: String,
+    pub date_of_birth: Option<String>,
+    pub sex: Option<String>,
+    pub social_security_number: Option<String>,
+    pub medical_record_number: Option<String>,
 }
 
-fn score(summary: &ReportSummary, p: &MatchRow) -> Option<PatientCandidate> {
+/// Scores a stored patient against the identity of a report (also used by the NAACCR import);
+/// `None` below the listing score.
+pub fn score(summary: &ReportSummary, p: &MatchRow) -> Option<PatientCandidate> {
     let mut score = 0;
     let mut reasons = Vec::new();
     let dob = p.date_of_birth.as_deref().unwrap_or("");
@@ -507,12 +565,26 @@ fn tumor_candidates(
     let site = CodingSuggestions::best(&coding.primary_site).unwrap_or("");
     let histology = CodingSuggestions::best(&coding.histology).unwrap_or("");
     let collected = summary.collection_date.as_deref().unwrap_or("");
-    Ok(tumor::for_patient(conn, patient_id)?
+    use crate::db::schema::tumors;
+    use diesel::prelude::*;
+    // Only the codes compared (not the whole abstract).
+    type CodesRow = (i64, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<CodesRow> = tumors::table
+        .filter(tumors::patient_id.eq(patient_id))
+        .order((tumors::date_of_diagnosis.asc(), tumors::id.asc()))
+        .select((
+            tumors::id,
+            tumors::primary_site,
+            tumors::histology,
+            tumors::date_of_diagnosis,
+        ))
+        .load(conn)?;
+    Ok(rows
         .into_iter()
-        .map(|t| {
-            let t_site = t.primary_site.clone().unwrap_or_default();
-            let t_hist = t.histology.clone().unwrap_or_default();
-            let dx = t.date_of_diagnosis.clone().unwrap_or_default();
+        .map(|(id, t_site, t_hist, dx)| {
+            let t_site = t_site.unwrap_or_default();
+            let t_hist = t_hist.unwrap_or_default();
+            let dx = dx.unwrap_or_default();
             let same_group = !site.is_empty() && t_site.get(..3) == site.get(..3);
             // Same first three digits of the morphology code: the same histology group.
             let compatible =
@@ -535,7 +607,7 @@ fn tumor_candidates(
                 "diagnosed more than a year apart: possible new primary".to_string()
             };
             TumorCandidate {
-                tumor_id: t.id,
+                tumor_id: id,
                 primary_site: t_site,
                 histology: t_hist,
                 diagnosed: dx,
@@ -1005,6 +1077,7 @@ pub fn store_raw(
                 sha256: &sha,
                 byte_length: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
                 content: bytes,
+                facility_id: sender.facility_id,
             },
         )?;
         audit::record(
@@ -1026,15 +1099,74 @@ pub fn ingest(
     bytes: &[u8],
     sender: &Sender,
 ) -> Result<IngestSummary, AppError> {
-    let pipeline = Pipeline::shared()?;
     let raw_id = store_raw(conn, source, bytes, sender)?;
+    ingest_stored(conn, raw_id, bytes, sender, &mut |_, _| {})
+}
+
+/// Records a batch in one transaction; when it fails, message by message (a message that still
+/// fails is kept in the error queue with the reason).
+fn record_batch(
+    conn: &mut DbConn,
+    raw_id: i64,
+    sender: &Sender,
+    prepared: &mut [Prepared],
+) -> Result<(), AppError> {
+    let batch = write_tx(conn, |conn| {
+        for p in prepared.iter_mut() {
+            settle(conn, &sender.actor, p)?;
+        }
+        Ok::<(), diesel::result::Error>(())
+    });
+    if let Err(e) = batch {
+        tracing::warn!(error = %e, raw_message_id = raw_id, "batch failed; retrying message by message");
+        for p in prepared.iter_mut() {
+            p.report.id = 0;
+            if let Err(e) = write_tx(conn, |conn| settle(conn, &sender.actor, p)) {
+                tracing::warn!(error = %e, raw_message_id = raw_id, index = p.report.message_index, "message failed; kept in the error queue");
+                let mut failed = blank_report(
+                    raw_id,
+                    usize::try_from(p.report.message_index).unwrap_or(0),
+                    usize::try_from(p.report.start_line).unwrap_or(0),
+                    p.report.message_text.clone(),
+                );
+                failed.parse_error = Some(format!("could not be recorded: {e}"));
+                p.report = failed;
+                p.production = false;
+                write_tx(conn, |conn| settle(conn, &sender.actor, p))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the messages of bytes already stored as `raw_id`, with the active screening version.
+/// Messages of that raw message already recorded (an upload resumed after a restart) are skipped.
+/// `progress(done, total)` is called after each batch.
+pub fn ingest_stored(
+    conn: &mut DbConn,
+    raw_id: i64,
+    bytes: &[u8],
+    sender: &Sender,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<IngestSummary, AppError> {
+    let pipeline = crate::services::screening_versions::active_pipeline(conn)?;
     let messages = split_messages(bytes);
     let mut summary = IngestSummary {
         raw_message_id: raw_id,
         messages: messages.len(),
         ..IngestSummary::default()
     };
+    let recorded: BTreeMap<i32, Report> = model::recorded_for_raw(conn, raw_id)?
+        .into_iter()
+        .map(|r| (r.message_index, r))
+        .collect();
     if messages.is_empty() {
+        if let Some(r) = recorded.values().next() {
+            summary.messages = 1;
+            summary.count(r);
+            summary.outcomes.push(outcome(r));
+            return Ok(summary);
+        }
         // Nothing that looks like a message: the error queue says so (the bytes are kept).
         let mut report = blank_report(raw_id, 0, 1, String::from_utf8_lossy(bytes).into_owned());
         report.parse_error = Some("line 1: no HL7 message found (no MSH segment)".into());
@@ -1052,41 +1184,53 @@ pub fn ingest(
         summary.outcomes.push(outcome(&p.report));
         return Ok(summary);
     }
-    for chunk in messages.chunks(BATCH) {
-        let mut prepared: Vec<Prepared> = chunk
-            .iter()
-            .map(|raw| prepare(pipeline, raw_id, raw))
-            .collect();
-        let batch = write_tx(conn, |conn| {
-            for p in prepared.iter_mut() {
-                settle(conn, &sender.actor, p)?;
+    let total = messages.len();
+    let mut done = 0;
+    let mut todo: Vec<&RawMessage> = Vec::with_capacity(messages.len());
+    for raw in &messages {
+        let index = i32::try_from(raw.index).unwrap_or(i32::MAX);
+        match recorded.get(&index) {
+            Some(r) => {
+                summary.count(r);
+                summary.outcomes.push(outcome(r));
+                done += 1;
             }
-            Ok::<(), diesel::result::Error>(())
-        });
-        if let Err(e) = batch {
-            tracing::warn!(error = %e, raw_message_id = raw_id, "batch failed; retrying message by message");
-            for p in prepared.iter_mut() {
-                p.report.id = 0;
-                if let Err(e) = write_tx(conn, |conn| settle(conn, &sender.actor, p)) {
-                    tracing::warn!(error = %e, raw_message_id = raw_id, index = p.report.message_index, "message failed; kept in the error queue");
-                    let mut failed = blank_report(
-                        raw_id,
-                        usize::try_from(p.report.message_index).unwrap_or(0),
-                        usize::try_from(p.report.start_line).unwrap_or(0),
-                        p.report.message_text.clone(),
-                    );
-                    failed.parse_error = Some(format!("could not be recorded: {e}"));
-                    p.report = failed;
-                    p.production = false;
-                    write_tx(conn, |conn| settle(conn, &sender.actor, p))?;
-                }
-            }
-        }
-        for p in &prepared {
-            summary.count(&p.report);
-            summary.outcomes.push(outcome(&p.report));
+            None => todo.push(raw),
         }
     }
+    let chunks: Vec<&[&RawMessage]> = todo.chunks(BATCH).collect();
+    let pipeline: &Pipeline = &pipeline;
+    let prepare_chunk = |chunk: &[&RawMessage]| -> Vec<Prepared> {
+        chunk
+            .iter()
+            .map(|raw| prepare(pipeline, raw_id, raw))
+            .collect()
+    };
+    // Parsing, screening and coding of the next batch (pure) run on a second thread while this
+    // one records the current batch.
+    std::thread::scope(|scope| -> Result<(), AppError> {
+        let mut next = chunks
+            .first()
+            .map(|c| scope.spawn(move || prepare_chunk(c)));
+        for i in 0..chunks.len() {
+            let Some(handle) = next.take() else { break };
+            let mut prepared = handle.join().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("a pathology message could not be prepared"))
+            })?;
+            next = chunks
+                .get(i + 1)
+                .map(|c| scope.spawn(move || prepare_chunk(c)));
+            record_batch(conn, raw_id, sender, &mut prepared)?;
+            for p in &prepared {
+                summary.count(&p.report);
+                summary.outcomes.push(outcome(&p.report));
+            }
+            done += prepared.len();
+            progress(done, total);
+        }
+        Ok(())
+    })?;
+    summary.outcomes.sort_by_key(|o| o.index);
     Ok(summary)
 }
 
@@ -1113,6 +1257,9 @@ pub struct PastedReport {
     pub accession: String,
     #[serde(default, rename = "collectionDate")]
     pub collection_date: String,
+    /// Registry facility the report belongs to (form value; checked by the route).
+    #[serde(default)]
+    pub facility: String,
 }
 
 /// Ingests a pasted report: the text is stored raw first, then screened, coded and matched.
@@ -1128,8 +1275,8 @@ pub fn ingest_pasted(
     }
     let birth = date_or_empty(&pasted.date_of_birth, "Date of birth")?;
     let collected = date_or_empty(&pasted.collection_date, "Collection date")?;
-    let pipeline = Pipeline::shared()?;
     let raw_id = store_raw(conn, Source::Paste, pasted.text.as_bytes(), sender)?;
+    let pipeline = crate::services::screening_versions::active_pipeline(conn)?;
     let text = ReportText::from_plain_text(&pasted.text);
     let exam = pipeline.examine(&text);
     let ssn = pasted.ssn.trim();
@@ -1209,7 +1356,7 @@ pub fn read_report(
     id: i64,
 ) -> Result<ReportDetail, AppError> {
     write_tx(conn, |conn| {
-        let report = model::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let report = model::find_scoped(conn, scope, id)?.ok_or(AppError::NotFound)?;
         let mut candidates: Vec<PatientCandidate> =
             decode(report.match_candidates.as_deref()).unwrap_or_default();
         // Only the user's facilities' patients are offered.
@@ -1399,7 +1546,7 @@ pub fn accept(
         return Err(AcceptError::Invalid(errors));
     }
     write_tx(conn, |conn| {
-        let mut report = model::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let mut report = model::find_scoped(conn, &scope, id)?.ok_or(AppError::NotFound)?;
         decided(&report)?;
         let coding: Option<CodingSuggestions> = decode(report.coding.as_deref());
         let summary: Option<ReportSummary> = decode(report.parsed.as_deref());
@@ -1521,6 +1668,7 @@ fn mask_ssn(c: FieldChange) -> FieldChange {
 pub fn close(
     conn: &mut DbConn,
     actor: &Actor,
+    scope: &Scope,
     id: i64,
     status: &str,
     reason: &str,
@@ -1532,7 +1680,7 @@ pub fn close(
         ));
     }
     write_tx(conn, |conn| {
-        let mut report = model::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let mut report = model::find_scoped(conn, scope, id)?.ok_or(AppError::NotFound)?;
         decided(&report)?;
         let before = report.status.clone();
         let coding: Option<CodingSuggestions> = decode(report.coding.as_deref());
@@ -1592,6 +1740,7 @@ pub fn issue_token(
     actor: &Actor,
     lab_name: &str,
     clia: &str,
+    facility_id: Option<i64>,
 ) -> Result<(i64, String), AppError> {
     if lab_name.trim().is_empty() {
         return Err(AppError::BadRequest("The lab's name is required.".into()));
@@ -1609,6 +1758,7 @@ pub fn issue_token(
                 token_prefix: &prefix,
                 created_at: now(),
                 created_by_user_id: actor.user_id,
+                facility_id,
             },
         )?;
         audit::record(

@@ -87,7 +87,7 @@ pub(crate) fn changes_of(
 }
 
 /// Applies item values to a patient and, when anything changed, saves it with its audit event.
-fn change_patient<'a>(
+pub(crate) fn change_patient<'a>(
     conn: &mut DbConn,
     actor: &Actor,
     patient: &mut Patient,
@@ -112,7 +112,7 @@ fn change_patient<'a>(
 
 /// Applies item values to a tumor of `patient` and, when anything changed, saves it with its audit
 /// event. Returns whether anything changed.
-fn change_tumor<'a>(
+pub(crate) fn change_tumor<'a>(
     conn: &mut DbConn,
     actor: &Actor,
     patient: &Patient,

@@ -63,24 +63,37 @@ pub fn parse_record_type(text: &str) -> Result<RecordType, AppError> {
 /// The NAACCR version of a profile (or an override): 250 or 260.
 pub fn parse_version(text: &str) -> Result<NaaccrVersion, AppError> {
     match NaaccrVersion::from_version_str(text.trim()) {
-        Some(v @ (NaaccrVersion::V250 | NaaccrVersion::V260)) => Ok(v),
+        Some(v) => Ok(v),
         _ => Err(AppError::BadRequest(format!(
-            "NAACCR version '{text}': use 250 or 260"
+            "NAACCR version '{text}': use 180, 250 or 260"
         ))),
     }
 }
 
-/// The user dictionaries of a profile.
+/// The user dictionaries of a profile, then those loaded at run time (`user_dictionaries`
+/// setting) that the profile does not already carry.
 pub fn user_dictionaries(profile: &SubmissionProfile) -> Result<Vec<UserDictionary>, AppError> {
-    match profile
+    let mut list = match profile
         .user_dictionary
         .as_deref()
         .filter(|x| !x.trim().is_empty())
     {
-        None => Ok(Vec::new()),
-        Some(xml) => Ok(vec![UserDictionary::parse(xml).map_err(|e| {
-            AppError::BadRequest(format!("the profile's user dictionary: {e}"))
-        })?]),
+        None => Vec::new(),
+        Some(xml) => vec![
+            UserDictionary::parse(xml)
+                .map_err(|e| AppError::BadRequest(format!("the profile's user dictionary: {e}")))?,
+        ],
+    };
+    with_runtime_dictionaries(&mut list);
+    Ok(list)
+}
+
+/// Adds the user dictionaries loaded at run time that `list` does not already have (by URI).
+fn with_runtime_dictionaries(list: &mut Vec<UserDictionary>) {
+    for user in crate::domain::fields::user_dictionaries() {
+        if !list.iter().any(|u| u.uri() == user.uri()) {
+            list.push(user);
+        }
     }
 }
 
@@ -91,11 +104,21 @@ pub fn export_request(
     version: Option<&str>,
     selection: CaseSelection,
 ) -> Result<ExportRequest, AppError> {
+    let version = parse_version(version.unwrap_or(&profile.naaccr_version))?;
+    let mut dictionaries = user_dictionaries(profile)?;
+    // A NAACCR 18 file carries the v18 default user dictionary's items (npcrSpecificField...).
+    if version == NaaccrVersion::V180
+        && !dictionaries
+            .iter()
+            .any(|d| d.uri() == UserDictionary::default_flat_v18().uri())
+    {
+        dictionaries.push(UserDictionary::default_flat_v18().clone());
+    }
     Ok(ExportRequest {
         record_type: parse_record_type(record_type.unwrap_or(&profile.record_type))?,
-        version: parse_version(version.unwrap_or(&profile.naaccr_version))?,
+        version,
         registry_id: profile.registry_id.clone(),
-        user_dictionaries: user_dictionaries(profile)?,
+        user_dictionaries: dictionaries,
         left_zero_padding: false,
         selection,
     })
@@ -209,6 +232,7 @@ pub fn cli_import(
             UserDictionary::parse(&xml).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
         );
     }
+    with_runtime_dictionaries(&mut dictionaries);
     let mut conn = open(settings)?;
     let code = facility_code.unwrap_or(&settings.default_facility_code);
     let facility = match facility::find_by_code(&mut conn, code)? {
@@ -642,4 +666,372 @@ pub fn run_file(
         let path = submissions_dir(data_dir).join(&name);
         Ok((name, path))
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile editing (admin)
+// ---------------------------------------------------------------------------------------------
+
+/// A profile's settings as an admin edits them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub registry_id: String,
+    #[serde(default)]
+    pub record_type: String,
+    #[serde(default)]
+    pub naaccr_version: String,
+    #[serde(default)]
+    pub user_dictionary: String,
+    #[serde(default)]
+    pub required_items: String,
+    #[serde(default)]
+    pub edit_set: String,
+    #[serde(default)]
+    pub deadline_months: String,
+    #[serde(default)]
+    pub schedule: String,
+}
+
+impl ProfileForm {
+    pub fn of(p: &SubmissionProfile) -> ProfileForm {
+        ProfileForm {
+            registry_id: p.registry_id.clone(),
+            record_type: p.record_type.clone(),
+            naaccr_version: p.naaccr_version.clone(),
+            user_dictionary: p.user_dictionary.clone().unwrap_or_default(),
+            required_items: p.required().join(", "),
+            edit_set: p.edit_set.clone(),
+            deadline_months: p.deadline_months.to_string(),
+            schedule: p.schedule.clone(),
+        }
+    }
+}
+
+/// Problems of an edited profile: (form field, message).
+pub type ProfileProblems = Vec<(&'static str, String)>;
+
+/// Checks an edited profile; every problem is returned (field, message).
+fn validated_profile(
+    form: &ProfileForm,
+    mut profile: SubmissionProfile,
+) -> Result<SubmissionProfile, ProfileProblems> {
+    let mut problems = Vec::new();
+    let registry_id = form.registry_id.trim();
+    if registry_id.chars().count() > 10 || !registry_id.chars().all(|c| c.is_ascii_digit()) {
+        problems.push((
+            "registry_id",
+            "Registry ID: up to 10 digits (NAACCR item 40)".to_string(),
+        ));
+    }
+    let record_type = parse_record_type(&form.record_type);
+    if record_type.is_err() {
+        problems.push((
+            "record_type",
+            "Record type: choose I, C, A or M".to_string(),
+        ));
+    }
+    let version = parse_version(&form.naaccr_version);
+    if version.is_err() {
+        problems.push((
+            "naaccr_version",
+            "NAACCR version: choose 180, 250 or 260".to_string(),
+        ));
+    }
+    let user_dictionary = Some(form.user_dictionary.trim())
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
+    let mut dictionary = None;
+    if let Ok(version) = version {
+        let mut combined = crate::domain::naaccr::CombinedDictionary::new(
+            crate::domain::naaccr::Dictionary::base(version),
+        );
+        let added = match &user_dictionary {
+            Some(xml) => UserDictionary::parse(xml)
+                .map_err(|e| e.to_string())
+                .and_then(|d| combined.add_user(d).map_err(|e| e.to_string())),
+            None => Ok(()),
+        };
+        match added {
+            Ok(()) => dictionary = Some(combined),
+            Err(e) => problems.push(("user_dictionary", format!("User dictionary: {e}"))),
+        }
+    }
+    let required: Vec<String> = form
+        .required_items
+        .split([',', ' ', '\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(dictionary) = &dictionary {
+        let unknown: Vec<&str> = required
+            .iter()
+            .filter(|id| dictionary.item(id).is_none())
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            problems.push((
+                "required_items",
+                format!(
+                    "Required items not in the NAACCR {} dictionary: {}",
+                    form.naaccr_version.trim(),
+                    unknown.join(", ")
+                ),
+            ));
+        }
+    }
+    let edit_set = EditSet::parse(&form.edit_set);
+    if edit_set.is_none() {
+        problems.push((
+            "edit_set",
+            "Edit set: choose incidence, hospital or all".to_string(),
+        ));
+    }
+    let deadline = form.deadline_months.trim().parse::<i32>().ok();
+    if !deadline.is_some_and(|m| (1..=60).contains(&m)) {
+        problems.push((
+            "deadline_months",
+            "Due: a number of months from 1 to 60".to_string(),
+        ));
+    }
+    let schedule = form.schedule.trim();
+    if schedule.is_empty() || schedule.chars().count() > 100 {
+        problems.push((
+            "schedule",
+            "Schedule: say when files are sent, in up to 100 characters".to_string(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    profile.registry_id = registry_id.to_string();
+    if let Ok(t) = record_type {
+        profile.record_type = t.as_str().to_string();
+    }
+    if let Ok(v) = version {
+        profile.naaccr_version = v.as_str().to_string();
+    }
+    profile.user_dictionary = user_dictionary;
+    profile.required_items = required.join(",");
+    if let Some(set) = edit_set {
+        profile.edit_set = set.as_str().to_string();
+    }
+    profile.deadline_months = deadline.unwrap_or(profile.deadline_months);
+    profile.schedule = schedule.to_string();
+    Ok(profile)
+}
+
+/// Saves an admin's changes to a profile, audited field by field. `Ok(Err(problems))` when the
+/// form is not valid (nothing saved).
+pub fn update_profile(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    form: &ProfileForm,
+) -> Result<Result<(), ProfileProblems>, AppError> {
+    write_tx(conn, |conn| {
+        let before = store::find_profile(conn, id)?.ok_or(AppError::NotFound)?;
+        let mut after = match validated_profile(form, before.clone()) {
+            Ok(p) => p,
+            Err(problems) => return Ok(Err(problems)),
+        };
+        let old = ProfileForm::of(&before);
+        let new = ProfileForm::of(&after);
+        let dictionary_text = |d: &str| {
+            (!d.is_empty()).then(|| {
+                format!("{} characters, sha256 {}", d.len(), {
+                    use sha2::Digest;
+                    hex::encode(sha2::Sha256::digest(d.as_bytes()))
+                })
+            })
+        };
+        let changes: Vec<audit::FieldChange> = [
+            ("registry_id", &old.registry_id, &new.registry_id),
+            ("record_type", &old.record_type, &new.record_type),
+            ("naaccr_version", &old.naaccr_version, &new.naaccr_version),
+            ("required_items", &old.required_items, &new.required_items),
+            ("edit_set", &old.edit_set, &new.edit_set),
+            (
+                "deadline_months",
+                &old.deadline_months,
+                &new.deadline_months,
+            ),
+            ("schedule", &old.schedule, &new.schedule),
+        ]
+        .into_iter()
+        .filter_map(|(field, a, b)| audit::FieldChange::between(field, Some(a), Some(b)))
+        .chain(audit::FieldChange::between(
+            "user_dictionary",
+            dictionary_text(&old.user_dictionary).as_deref(),
+            dictionary_text(&new.user_dictionary).as_deref(),
+        ))
+        .collect();
+        if changes.is_empty() {
+            return Ok(Ok(()));
+        }
+        store::save_profile(conn, &mut after)?;
+        audit::record(
+            conn,
+            actor,
+            &AuditEvent::new(Action::Update, "submission-profile")
+                .id(id)
+                .changes(changes)
+                .detail(format!("profile {}", after.name)),
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changed since submitted, timeliness
+// ---------------------------------------------------------------------------------------------
+
+/// Cases listed per group on the timeliness page (the counts cover all).
+const LISTED_CASES: usize = 100;
+
+/// One case of the timeliness page.
+#[derive(Debug, Clone)]
+pub struct CaseDue {
+    pub tumor_id: i64,
+    pub patient_id: i64,
+    pub primary_site: String,
+    pub diagnosed: String,
+    /// Empty when the case has no usable date (then it is listed last).
+    pub deadline: String,
+    pub overdue: bool,
+    pub days_left: Option<i64>,
+}
+
+/// Per profile: cases changed since they were sent, and cases not sent yet against their deadline.
+#[derive(Debug, Clone, Default)]
+pub struct Timeliness {
+    pub changed_total: usize,
+    pub changed: Vec<CaseDue>,
+    pub not_sent_total: usize,
+    pub overdue_total: usize,
+    pub not_sent: Vec<CaseDue>,
+}
+
+/// The deadline of a case: `months` after the later of its date of diagnosis and date of first
+/// contact (a registry cannot report a case before it knows of it); `None` without either date.
+pub fn case_deadline(
+    diagnosed: Option<&str>,
+    first_contact: Option<&str>,
+    months: i32,
+) -> Option<chrono::NaiveDate> {
+    let date = |d: Option<&str>| {
+        d.and_then(|d| crate::domain::date::PartialDate::parse(d).ok())
+            .map(|d| d.latest())
+    };
+    let start = match (date(diagnosed), date(first_contact)) {
+        (Some(a), Some(b)) => a.max(b),
+        (a, b) => a.or(b)?,
+    };
+    start.checked_add_months(chrono::Months::new(u32::try_from(months).unwrap_or(0)))
+}
+
+/// The timeliness of `profile` over the user's scope on `today`.
+pub fn timeliness(
+    conn: &mut DbConn,
+    profile: &SubmissionProfile,
+    scope: &Scope,
+    today: chrono::NaiveDate,
+) -> Result<Timeliness, AppError> {
+    use crate::db::schema::{patients, tumors};
+    use diesel::prelude::*;
+    let mut sent: std::collections::HashMap<i64, chrono::NaiveDateTime> =
+        std::collections::HashMap::new();
+    for (tumor_id, updated) in store::all_submitted(conn, profile.id)? {
+        let at = sent.entry(tumor_id).or_insert(updated);
+        *at = (*at).max(updated);
+    }
+    let mut query = tumors::table
+        .inner_join(patients::table)
+        .select((
+            tumors::id,
+            tumors::patient_id,
+            tumors::primary_site,
+            tumors::date_of_diagnosis,
+            tumors::date_of_first_contact,
+            tumors::updated_at,
+        ))
+        .order(tumors::id.asc())
+        .into_boxed();
+    if let Scope::Facilities(ids) = scope {
+        query = query.filter(patients::facility_id.eq_any(ids.clone()));
+    }
+    type Row = (
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        chrono::NaiveDateTime,
+    );
+    let rows: Vec<Row> = query.load(conn)?;
+    let mut result = Timeliness::default();
+    let mut not_sent = Vec::new();
+    for (tumor_id, patient_id, site, dx, first_contact, updated) in rows {
+        let deadline = case_deadline(
+            dx.as_deref(),
+            first_contact.as_deref(),
+            profile.deadline_months,
+        );
+        let case = CaseDue {
+            tumor_id,
+            patient_id,
+            primary_site: site.unwrap_or_default(),
+            diagnosed: dx.unwrap_or_default(),
+            deadline: deadline.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: deadline.is_some_and(|d| d < today),
+            days_left: deadline.map(|d| (d - today).num_days()),
+        };
+        match sent.get(&tumor_id) {
+            Some(at) if updated > *at => {
+                result.changed_total += 1;
+                if result.changed.len() < LISTED_CASES {
+                    result.changed.push(case);
+                }
+            }
+            Some(_) => {}
+            None => {
+                result.not_sent_total += 1;
+                if case.overdue {
+                    result.overdue_total += 1;
+                }
+                not_sent.push(case);
+            }
+        }
+    }
+    // Overdue first (oldest deadline first), cases without a date last.
+    not_sent.sort_by(|a, b| {
+        (a.deadline.is_empty(), &a.deadline, a.tumor_id).cmp(&(
+            b.deadline.is_empty(),
+            &b.deadline,
+            b.tumor_id,
+        ))
+    });
+    not_sent.truncate(LISTED_CASES);
+    result.not_sent = not_sent;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::case_deadline;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_case_is_due_months_after_the_later_of_diagnosis_and_first_contact() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(case_deadline(Some("20250115"), None, 6), d(2025, 7, 15));
+        assert_eq!(
+            case_deadline(Some("20250115"), Some("20250301"), 6),
+            d(2025, 9, 1)
+        );
+        // A partial date counts from its latest day: never due too early.
+        assert_eq!(case_deadline(Some("202502"), None, 6), d(2025, 8, 28));
+        assert_eq!(case_deadline(None, None, 6), None);
+    }
 }

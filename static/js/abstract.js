@@ -85,15 +85,45 @@
     pending = setTimeout(runEdits, 250);
   }
   document.addEventListener("change", function (ev) {
-    if (ev.target && ev.target.name && (ev.target.form === form)) { schedule(); }
+    if (ev.target && ev.target.name && (ev.target.form === form)) { dirty = true; schedule(); }
   });
   document.addEventListener("input", function (ev) {
     var t = ev.target;
+    if (t && t.form === form) { dirty = true; }
     if (t && t.form === form && t.tagName !== "TEXTAREA" && t.form !== null) {
       t.classList.add("changed");
       schedule();
     }
   });
+
+  // --- Server-side draft: the unsaved form goes to the server every 20 s while it changes, and
+  // when the page is hidden or left; reopening the abstract restores it, saving clears it.
+  var draftUrl = form.getAttribute("data-draft");
+  var dirty = false;
+  function saveDraft(leaving) {
+    if (!draftUrl || !dirty) { return; }
+    dirty = false;
+    var data = body();
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(draftUrl, new Blob([data], { type: "application/x-www-form-urlencoded" }));
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", draftUrl);
+    xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.onload = function () { if (xhr.status !== 204) { dirty = true; } };
+    xhr.onerror = function () { dirty = true; };
+    xhr.send(data);
+  }
+  if (draftUrl) {
+    setInterval(function () { saveDraft(false); }, 20000);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { saveDraft(true); }
+    });
+    window.addEventListener("pagehide", function () { saveDraft(true); });
+    form.addEventListener("submit", function () { dirty = false; });
+  }
 
   // --- Lookups: primary site and histology offer ICD-O-3 codes matching the code or words typed.
   function lookup(input) {

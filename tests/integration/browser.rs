@@ -5,19 +5,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
-use crate::common::{browser, patient_fields, spawn_app};
-
-async fn wait_for_text(c: &fantoccini::Client, css: &str, text: &str) -> bool {
-    for _ in 0..50 {
-        if let Ok(e) = c.find(Locator::Css(css)).await
-            && e.text().await.map(|t| t.contains(text)).unwrap_or(false)
-        {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
+use crate::common::browser::{self, wait_for_text};
+use crate::common::{patient_fields, spawn_app};
 
 #[tokio::test]
 async fn a_registrar_finds_a_patient_and_edits_a_field_with_the_keyboard_alone() {
@@ -33,16 +22,8 @@ async fn a_registrar_finds_a_patient_and_edits_a_field_with_the_keyboard_alone()
     };
     let c = &b.client;
     let result = async {
-        c.goto(&app.url("/login")).await?;
-        c.find(Locator::Id("email"))
-            .await?
-            .send_keys(&email)
-            .await?;
-        let pw = c.find(Locator::Id("password")).await?;
-        pw.send_keys(&password).await?;
-        pw.send_keys(&(Key::Enter).to_string()).await?;
         assert!(
-            wait_for_text(c, "h1", "Worklist").await,
+            b.sign_in(&app.url("/login"), &email, &password).await?,
             "signed in to the worklist"
         );
 
@@ -89,10 +70,7 @@ async fn a_registrar_finds_a_patient_and_edits_a_field_with_the_keyboard_alone()
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
-    if result.is_err() {
-        b.screenshot("browser-keyboard-edit").await;
-    }
-    result.expect("browser steps");
+    b.expect_ok(result, "browser-keyboard-edit").await;
     let stored = registrar::models::patient::find_scoped(
         &mut app.conn(),
         &registrar::models::patient::Scope::All,
@@ -174,4 +152,149 @@ async fn an_idle_sign_out_warns_first_and_keeps_what_was_typed() {
         b.screenshot("browser-idle-draft").await;
     }
     result.expect("browser steps");
+}
+
+/// Signs in through the login page and waits for the worklist.
+async fn sign_in(
+    c: &fantoccini::Client,
+    app: &crate::common::TestApp,
+    email: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&app.url("/login")).await?;
+    c.find(Locator::Id("email")).await?.send_keys(email).await?;
+    let pw = c.find(Locator::Id("password")).await?;
+    pw.send_keys(password).await?;
+    pw.send_keys(&Key::Enter.to_string()).await?;
+    assert!(wait_for_text(c, "h1", "Worklist").await, "signed in");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_submission_run_finishes_on_its_progress_page_and_its_file_downloads() {
+    let app = spawn_app().await;
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .env("DATABASE_URL", &app.database_url)
+        .env("REGISTRAR_DATA_DIR", app.settings.data_dir.as_os_str())
+        .env("REGISTRAR_LOG", "warn")
+        .args(["demo", "--patients", "30", "--seed", "11"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let npcr = {
+        let mut conn = app.conn();
+        registrar::services::submissions::ensure_default_profiles(&mut conn).unwrap();
+        registrar::models::submission::find_profile_by_name(&mut conn, "NPCR")
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    let result = async {
+        sign_in(c, &app, &app.admin_email, &app.admin_password).await?;
+        c.goto(&app.url(&format!("/submissions/profiles/{npcr}")))
+            .await?;
+        // Every demo abstract, not only the finished ones.
+        c.find(Locator::Css("input[name=finished_only]"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Id("start-run")).await?.click().await?;
+        assert!(wait_for_text(c, "h1", "Submission run").await);
+        // The demo lacks items NPCR requires: the run stops for a decision; an admin sends anyway.
+        let mut blocked = false;
+        for _ in 0..100 {
+            if wait_for_text(c, "#run-status", "blocked").await {
+                blocked = true;
+                break;
+            }
+        }
+        assert!(blocked, "the pre-submission check blocks the run");
+        c.find(Locator::Id("ov-reason"))
+            .await?
+            .send_keys("Registry asked for the file today")
+            .await?;
+        c.find(Locator::Css("#override-form button"))
+            .await?
+            .click()
+            .await?;
+        let mut finished = false;
+        for _ in 0..100 {
+            if wait_for_text(c, "#run-status", "complete").await {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished, "the progress page reaches complete by itself");
+        let href = c
+            .find(Locator::Id("download"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        let run_url = c.current_url().await?;
+        let cookies = c.get_all_cookies().await?;
+        Ok::<_, fantoccini::error::CmdError>((href, run_url, cookies))
+    }
+    .await;
+    if result.is_err() {
+        b.screenshot("browser-submission-run").await;
+    }
+    let (href, run_url, cookies) = result.expect("browser steps");
+    // The download with the browser's session cookie.
+    let cookie = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = reqwest::Client::new()
+        .get(app.url(&href))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("npcr.xml.gz");
+    std::fs::write(&file, &bytes).unwrap();
+    let mut reader = registrar::domain::naaccr::NaaccrXmlReader::new(
+        registrar::domain::naaccr::open_input(&file).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        reader.header().record_type,
+        registrar::domain::naaccr::RecordType::I
+    );
+    let mut patients = 0;
+    while let Some(p) = reader.next_patient() {
+        p.unwrap();
+        patients += 1;
+    }
+    // As many patients as the run sent tumors of.
+    let run_id: i64 = run_url
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let expected = {
+        use diesel::prelude::*;
+        use registrar::db::schema::{submitted_tumors, tumors};
+        let mut conn = app.conn();
+        let mut ids: Vec<i64> = submitted_tumors::table
+            .inner_join(tumors::table)
+            .filter(submitted_tumors::run_id.eq(run_id))
+            .select(tumors::patient_id)
+            .load(&mut *conn)
+            .unwrap();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    assert!(expected > 0);
+    assert_eq!(patients, expected);
 }

@@ -27,7 +27,6 @@ use crate::common::{self, TestApp};
 #[derive(Default)]
 struct Mailbox {
     messages: Vec<String>,
-    current: Vec<u8>,
     /// Recipients answered 550.
     reject: HashSet<String>,
     /// Recipients answered 451 once, then accepted.
@@ -35,8 +34,10 @@ struct Mailbox {
     failed: HashSet<String>,
 }
 
+/// The server clones the handler for each connection, so the message being received is kept
+/// per connection (the sender has several connections open at once) and the mailbox is shared.
 #[derive(Clone)]
-struct Sink(Arc<Mutex<Mailbox>>);
+struct Sink(Arc<Mutex<Mailbox>>, Vec<u8>);
 
 impl Handler for Sink {
     fn rcpt(&mut self, to: &str) -> Response {
@@ -51,13 +52,12 @@ impl Handler for Sink {
         mailin_embedded::response::OK
     }
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.0.lock().unwrap().current.extend_from_slice(buf);
+        self.1.extend_from_slice(buf);
         Ok(())
     }
     fn data_end(&mut self) -> Response {
-        let mut b = self.0.lock().unwrap();
-        let message = String::from_utf8_lossy(&std::mem::take(&mut b.current)).into_owned();
-        b.messages.push(message);
+        let message = String::from_utf8_lossy(&std::mem::take(&mut self.1)).into_owned();
+        self.0.lock().unwrap().messages.push(message);
         mailin_embedded::response::OK
     }
 }
@@ -65,7 +65,7 @@ impl Handler for Sink {
 fn start_sink() -> (u16, Sink) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let sink = Sink(Arc::new(Mutex::new(Mailbox::default())));
+    let sink = Sink(Arc::new(Mutex::new(Mailbox::default())), Vec::new());
     let mut server = Server::new(sink.clone());
     server
         .with_name("sink.test")
@@ -149,8 +149,12 @@ fn tumor_spec(dx: &str) -> TumorSpec<'_> {
 }
 
 fn insert_case(app: &TestApp, spec: &CaseSpec) -> i64 {
+    insert_case_in(app, "0000000001", spec)
+}
+
+fn insert_case_in(app: &TestApp, facility_code: &str, spec: &CaseSpec) -> i64 {
+    let facility = app.facility(facility_code);
     let mut conn = app.conn();
-    let facility = app.facility("0000000001");
     let mut p = Patient::blank(facility);
     let number = patient::next_patient_id_number(&mut conn, facility).unwrap();
     p.set_items([
@@ -210,18 +214,7 @@ fn add_contact(
 /// A patient last seen 2023-10-01 (delinquent on 2025-03-01), one analytic tumor, a physician
 /// contact with `email`.
 fn due_patient(app: &TestApp, last: &str, email: &str) -> i64 {
-    let id = insert_case(
-        app,
-        &CaseSpec {
-            last,
-            dlc: Some("20231001"),
-            vital: "1",
-            dob: "19600510",
-            tumors: vec![tumor_spec("20230601")],
-        },
-    );
-    add_contact(app, id, "following-physician", Some(email), None);
-    id
+    due_patient_in(app, "0000000001", last, Some(email), None)
 }
 
 fn today() -> NaiveDate {
@@ -376,7 +369,13 @@ async fn the_link_works_once_the_registrar_accepts_and_the_rate_moves() {
     let patient_id = due_patient(&app, "Answer", "dr.rivera@clinic.test");
     let before = {
         let mut conn = app.conn();
-        registrar::services::followup::worksheet(&mut conn, &app.settings, today()).unwrap()
+        registrar::services::followup::worksheet(
+            &mut conn,
+            &app.settings,
+            &patient::Scope::All,
+            today(),
+        )
+        .unwrap()
     };
     assert_eq!((before.all.a, before.all.d), (1, 0));
     run_job(&app, today());
@@ -471,8 +470,13 @@ async fn the_link_works_once_the_registrar_accepts_and_the_rate_moves() {
         .first(&mut conn)
         .unwrap();
     assert_eq!(state, "accepted");
-    let after =
-        registrar::services::followup::worksheet(&mut conn, &app.settings, today()).unwrap();
+    let after = registrar::services::followup::worksheet(
+        &mut conn,
+        &app.settings,
+        &patient::Scope::All,
+        today(),
+    )
+    .unwrap();
     assert_eq!((after.all.a, after.all.d), (1, 1));
     assert_eq!(after.all.rate, Some(1.0));
     drop(conn);
@@ -680,7 +684,13 @@ async fn the_worksheet_matches_a_hand_count() {
     let mut conn = app.conn();
     let mut settings: Settings = app.settings.clone();
     settings.reference_date = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap();
-    let w = registrar::services::followup::worksheet(&mut conn, &settings, today()).unwrap();
+    let w = registrar::services::followup::worksheet(
+        &mut conn,
+        &settings,
+        &patient::Scope::All,
+        today(),
+    )
+    .unwrap();
     let json = registrar::services::followup::rates_json(
         &w,
         registrar::services::followup::worksheet_reference(&settings),
@@ -694,4 +704,437 @@ async fn the_worksheet_matches_a_hand_count() {
     assert_eq!(json["rateLast5Years"], 1.0);
     assert_eq!(json["referenceDate"], "2010-01-01");
     assert_eq!((w.last5.a, w.last5.b, w.last5.d, w.last5.e), (3, 1, 2, 0));
+}
+
+/// A patient of `facility_code` last seen 2023-10-01 (due), with one contact.
+fn due_patient_in(
+    app: &TestApp,
+    facility_code: &str,
+    last: &str,
+    email: Option<&str>,
+    address: Option<&str>,
+) -> i64 {
+    let id = insert_case_in(
+        app,
+        facility_code,
+        &CaseSpec {
+            last,
+            dlc: Some("20231001"),
+            vital: "1",
+            dob: "19600510",
+            tumors: vec![tumor_spec("20230601")],
+        },
+    );
+    add_contact(app, id, "following-physician", email, address);
+    id
+}
+
+#[tokio::test]
+async fn follow_up_lists_show_only_the_users_facilities() {
+    let (app, sink) = app_with_sink().await;
+    let alpha = due_patient_in(
+        &app,
+        "0000000001",
+        "Alpha",
+        Some("dr.alpha@clinic.test"),
+        None,
+    );
+    due_patient_in(&app, "0000000001", "Apaper", None, Some("1 Alpha Road"));
+    let bravo = due_patient_in(
+        &app,
+        "0000000002",
+        "Bravo",
+        Some("dr.bravo@clinic.test"),
+        None,
+    );
+    due_patient_in(&app, "0000000002", "Bpaper", None, Some("2 Bravo Road"));
+    // A third patient of the second facility whose address bounces: "needs another contact".
+    due_patient_in(&app, "0000000002", "Bounce", Some("gone@clinic.test"), None);
+    sink.0
+        .lock()
+        .unwrap()
+        .reject
+        .insert("gone@clinic.test".into());
+    let summary = run_job(&app, today());
+    assert_eq!((summary.emails_queued, summary.letters_to_print), (3, 2));
+    deliver(&app, registrar::models::now()).await;
+    // Bravo answers.
+    let bravo_link = sink
+        .messages()
+        .iter()
+        .find(|m| m.contains("dr.bravo@clinic.test"))
+        .map(|m| link_in(m))
+        .expect("Bravo's mail");
+    let answered = app
+        .post_form(
+            &common::client(),
+            &bravo_link,
+            &[("date_last_seen", "2025-02-01"), ("vital_status", "1")],
+        )
+        .await;
+    assert_eq!(answered.status().as_u16(), 200);
+    let (bravo_response, bravo_letter): (i64, i64) = {
+        let mut conn = app.conn();
+        let response = followup_responses::table
+            .filter(followup_responses::patient_id.eq(bravo))
+            .select(followup_responses::id)
+            .first(&mut conn)
+            .unwrap();
+        let letter = followup_outbox::table
+            .filter(followup_outbox::to_address.eq("2 Bravo Road"))
+            .select(followup_outbox::id)
+            .first(&mut conn)
+            .unwrap();
+        (response, letter)
+    };
+
+    let first = app
+        .client_for(
+            "fu-first",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    let (status, outbox) = app.get(&first, "/followup/outbox").await;
+    assert_eq!(status, 200);
+    assert!(outbox.contains("dr.alpha@clinic.test") && outbox.contains("1 Alpha Road"));
+    assert!(!outbox.contains("dr.bravo@clinic.test") && !outbox.contains("Bravo Road"));
+    assert!(!outbox.contains("gone@clinic.test"));
+    let (_, dashboard) = app.get(&first, "/followup").await;
+    assert!(dashboard.contains("Alpha, Pat"));
+    for other in ["Bravo, Pat", "Bpaper", "Bounce"] {
+        assert!(
+            !dashboard.contains(other),
+            "{other} is not on the first facility's dashboard"
+        );
+    }
+    let (_, csv) = app.get(&first, "/followup/control-list.csv").await;
+    assert!(csv.contains("Alpha") && !csv.contains("Bravo"));
+    let (_, worklist) = app.get(&first, "/").await;
+    assert!(!worklist.contains(&format!("/followup/responses/{bravo_response}")));
+    for (path, expected) in [
+        (format!("/followup/responses/{bravo_response}"), 404),
+        (format!("/followup/letters/{bravo_letter}/print"), 404),
+        (format!("/patients/{alpha}/followup"), 200),
+        (format!("/patients/{bravo}/followup"), 404),
+    ] {
+        let (status, _) = app.get(&first, &path).await;
+        assert_eq!(status, expected, "{path}");
+    }
+    // Printing the batch prints only the first facility's letter; the other stays queued.
+    let (_, print) = app.get(&first, "/followup/print").await;
+    assert_eq!(print.matches("class=\"letter\"").count(), 1);
+    assert!(print.contains("1 Alpha Road") && !print.contains("Bravo Road"));
+
+    // A central-registry user sees all.
+    let admin = app.admin_client().await;
+    let (_, dashboard) = app.get(&admin, "/followup").await;
+    assert!(dashboard.contains("Alpha, Pat") && dashboard.contains("Bravo, Pat"));
+    assert!(
+        dashboard.contains("Bounce, Pat"),
+        "the bounce is on the needs-another-contact list"
+    );
+    let (_, print) = app.get(&admin, "/followup/print").await;
+    assert!(print.contains("2 Bravo Road") && !print.contains("1 Alpha Road"));
+    let (status, _) = app
+        .get(&admin, &format!("/followup/responses/{bravo_response}"))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_patient_marked_not_followed_with_a_reason_leaves_the_due_list() {
+    let (app, _sink) = app_with_sink().await;
+    let id = due_patient(&app, "Stopped", "dr.rivera@clinic.test");
+    let admin = app.admin_client().await;
+    let path = format!("/patients/{id}/followup/next-source");
+    // Not followed needs a reason.
+    let refused = app
+        .post_form(&admin, &path, &[("next_source", "9"), ("reason", " ")])
+        .await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let saved = app
+        .post_form(
+            &admin,
+            &path,
+            &[("next_source", "9"), ("reason", "moved abroad, no address")],
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let (_, page) = app.get(&admin, &format!("/patients/{id}/followup")).await;
+    assert!(page.contains("Not followed"), "{page}");
+    assert!(page.contains("moved abroad, no address"));
+    assert!(page.contains("not followed: "), "the status says why");
+    let t = &tumor::for_patient(&mut app.conn(), id).unwrap()[0];
+    assert_eq!(t.item("nextFollowUpSource").as_deref(), Some("9"));
+    let summary = {
+        let mut conn = app.conn();
+        job::run(&mut conn, &app.settings, today(), true).unwrap()
+    };
+    assert_eq!(summary.due, 0);
+    assert!(app.audit_rows().iter().any(|r| {
+        r.entity == "followup_next_source"
+            && r.changes.as_deref().unwrap_or("").contains("moved abroad")
+    }));
+    assert!(app.audit_rows().iter().any(|r| {
+        r.entity == "tumor"
+            && r.changes
+                .as_deref()
+                .unwrap_or("")
+                .contains("nextFollowUpSource")
+    }));
+    // Following again (physician letter) clears the reason and puts the patient back on the list.
+    app.post_form(&admin, &path, &[("next_source", "1"), ("reason", "")])
+        .await;
+    let (_, page) = app.get(&admin, &format!("/patients/{id}/followup")).await;
+    assert!(!page.contains("moved abroad"));
+    let summary = {
+        let mut conn = app.conn();
+        job::run(&mut conn, &app.settings, today(), true).unwrap()
+    };
+    assert_eq!(summary.due, 1);
+}
+
+#[tokio::test]
+async fn unanswered_and_bounced_patients_are_phone_tasks_and_a_call_is_recorded() {
+    let (app, sink) = app_with_sink().await;
+    let silent = due_patient(&app, "Silent", "dr.silent@clinic.test");
+    due_patient(&app, "Bounced", "gone@clinic.test");
+    due_patient_in(
+        &app,
+        "0000000002",
+        "Elsewhere",
+        Some("dr.else@clinic.test"),
+        None,
+    );
+    sink.0
+        .lock()
+        .unwrap()
+        .reject
+        .insert("gone@clinic.test".into());
+    // Three letters a month apart, none answered.
+    let mut day = today();
+    for _ in 0..app.settings.follow_up.max_requests {
+        run_job(&app, day);
+        deliver(&app, registrar::models::now()).await;
+        day += chrono::TimeDelta::days(i64::from(app.settings.follow_up.second_request_after_days));
+    }
+    let summary = run_job(&app, day);
+    assert_eq!(summary.phone_tasks, 2, "Silent and Elsewhere: {summary:?}");
+
+    let first = app
+        .client_for(
+            "fu-phone",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    // The task list is computed for today: the three letters of Silent are in the current cycle.
+    let (status, page) = app.get(&first, "/followup/phone").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Silent, Pat") && page.contains("3 letters without an answer"));
+    assert!(page.contains("Bounced, Pat") && page.contains("needs another contact"));
+    assert!(!page.contains("Elsewhere"), "another facility's patient");
+
+    let recorded = app
+        .post_form(
+            &first,
+            &format!("/patients/{silent}/followup/phone"),
+            &[
+                ("date_of_contact", "2025-04-02"),
+                ("vital_status", "1"),
+                ("who", "patient"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status().as_u16(), 303);
+    let p = patient::find_scoped(&mut app.conn(), &patient::Scope::All, silent)
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.date_of_last_contact.as_deref(), Some("20250402"));
+    assert_eq!(p.vital_status.as_deref(), Some("1"));
+    let t = &tumor::for_patient(&mut app.conn(), silent).unwrap()[0];
+    assert_eq!(t.item("followUpSource").as_deref(), Some("3"));
+    let (_, page) = app.get(&first, "/followup/phone").await;
+    assert!(!page.contains("Silent, Pat"), "called: off the list");
+    assert!(page.contains("Bounced, Pat"));
+    let audit = app.audit_rows();
+    assert!(audit.iter().any(|r| r.entity == "followup_phone_contact"));
+    assert!(audit.iter().any(|r| {
+        r.entity == "patient"
+            && r.changes
+                .as_deref()
+                .unwrap_or("")
+                .contains("dateOfLastContact")
+    }));
+}
+
+#[tokio::test]
+async fn an_accepted_answer_records_cause_of_death_and_recurrence_only_when_given() {
+    let (app, sink) = app_with_sink().await;
+    let died = due_patient(&app, "Died", "dr.one@clinic.test");
+    let plain = due_patient(&app, "Plain", "dr.two@clinic.test");
+    run_job(&app, today());
+    deliver(&app, registrar::models::now()).await;
+    let link_for = |address: &str| {
+        sink.messages()
+            .iter()
+            .find(|m| m.contains(address))
+            .map(|m| link_in(m))
+            .expect("a mail")
+    };
+    let received = registrar::models::now().date().to_string();
+    let died_answer = [
+        ("date_last_seen", "2025-01-10"),
+        ("vital_status", "0"),
+        ("date_of_death", "2025-02-03"),
+        ("cause_of_death", "C50.9"),
+        ("disease_returned", "yes"),
+        ("returned_on", "2024-11"),
+        ("received_on", received.as_str()),
+    ];
+    let plain_answer = [
+        ("date_last_seen", "2025-01-10"),
+        ("vital_status", "1"),
+        ("disease_returned", "no"),
+        ("received_on", received.as_str()),
+    ];
+    let physician = common::client();
+    let admin = app.admin_client().await;
+    for (address, answer) in [
+        ("dr.one@clinic.test", &died_answer[..]),
+        ("dr.two@clinic.test", &plain_answer[..]),
+    ] {
+        let answered = app.post_form(&physician, &link_for(address), answer).await;
+        assert_eq!(answered.status().as_u16(), 200);
+        let id: i64 = followup_responses::table
+            .order(followup_responses::id.desc())
+            .select(followup_responses::id)
+            .first(&mut app.conn())
+            .unwrap();
+        // Accepted as sent.
+        let accepted = app
+            .post_form(&admin, &format!("/followup/responses/{id}"), answer)
+            .await;
+        assert_eq!(accepted.status().as_u16(), 303);
+    }
+    let mut conn = app.conn();
+    let p = patient::find_scoped(&mut conn, &patient::Scope::All, died)
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.vital_status.as_deref(), Some("0"));
+    assert_eq!(p.item("causeOfDeath").as_deref(), Some("C509"));
+    assert_eq!(p.item("icdRevisionNumber").as_deref(), Some("1"));
+    let t = &tumor::for_patient(&mut conn, died).unwrap()[0];
+    assert_eq!(t.item("recurrenceDate1st").as_deref(), Some("202411"));
+    assert_eq!(t.item("recurrenceType1st").as_deref(), Some("88"));
+    let p = patient::find_scoped(&mut conn, &patient::Scope::All, plain)
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.item("causeOfDeath"), None);
+    let t = &tumor::for_patient(&mut conn, plain).unwrap()[0];
+    assert_eq!(t.item("recurrenceDate1st"), None);
+    assert_eq!(t.item("recurrenceType1st"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// In a real browser
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn browser_a_physician_answers_by_the_mailed_link_and_the_registrar_accepts_in_one_click() {
+    use fantoccini::Locator;
+    use fantoccini::key::Key;
+    let (app, sink) = app_with_sink().await;
+    let patient_id = due_patient(&app, "Browsing", "dr.rivera@clinic.test");
+    run_job(&app, today());
+    deliver(&app, registrar::models::now()).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    let link = link_in(&messages[0]);
+    let (email, password) = app.user(
+        "fu-browser",
+        registrar::auth::Role::Registrar,
+        &["0000000001"],
+    );
+    let Some(b) = common::browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    let wait_for_text = common::browser::wait_for_text;
+    let result = async {
+        // The physician: no login, only the link from the mail.
+        c.goto(&app.url(&link)).await?;
+        assert!(wait_for_text(c, "h1", "Yearly follow-up").await);
+        // The date field has the focus; type, then Tab through the alive/died choice.
+        let active = c.active_element().await?;
+        assert_eq!(active.attr("id").await?.as_deref(), Some("date_last_seen"));
+        active.send_keys("2025-02-20").await?;
+        c.find(Locator::Css("input[name=vital_status][value='1']"))
+            .await?
+            .click()
+            .await?;
+        let status = c.find(Locator::Css("select[id^=status_]")).await?;
+        status.select_by_value("1").await?;
+        c.find(Locator::Id("disease_returned"))
+            .await?
+            .select_by_value("no")
+            .await?;
+        c.find(Locator::Id("note"))
+            .await?
+            .send_keys("seen in February, doing well")
+            .await?;
+        c.find(Locator::Id("send-answer"))
+            .await?
+            .send_keys(&Key::Enter.to_string())
+            .await?;
+        assert!(wait_for_text(c, "h1", "Thank you").await, "answer received");
+        // The link works once.
+        c.goto(&app.url(&link)).await?;
+        assert!(wait_for_text(c, "h1", "This link has been used").await);
+
+        // The registrar signs in; the worklist shows the answer; one click accepts it.
+        assert!(
+            b.sign_in(&app.url("/login"), &email, &password).await?,
+            "signed in"
+        );
+        c.find(Locator::Css("#followup-responses a"))
+            .await?
+            .click()
+            .await?;
+        assert!(wait_for_text(c, "h1", "Follow-up response for Browsing, Pat").await);
+        let date = c.find(Locator::Id("date_last_seen")).await?;
+        assert_eq!(date.prop("value").await?.as_deref(), Some("2025-02-20"));
+        c.find(Locator::Id("accept")).await?.click().await?;
+        assert!(wait_for_text(c, "h1", "Follow-up").await);
+
+        // The patient's page shows the new date of last contact and vital status.
+        c.goto(&app.url(&format!("/patients/{patient_id}"))).await?;
+        assert!(
+            wait_for_text(c, "dd[data-naaccr=dateOfLastContact]", "2025-02-20").await,
+            "date of last contact shown"
+        );
+        assert!(
+            wait_for_text(c, "dd[data-naaccr=vitalStatus]", "1").await,
+            "vital status shown"
+        );
+        let vital = c
+            .find(Locator::Css("dd[data-naaccr=vitalStatus]"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            vital.contains("Alive"),
+            "vital status with its description: {vital}"
+        );
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    b.expect_ok(result, "browser-followup-answer").await;
+    let mut conn = app.conn();
+    let state: String = followup_responses::table
+        .select(followup_responses::state)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(state, "accepted");
 }

@@ -18,8 +18,14 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A browser's multipart upload of files (field `files`), CSRF token in the query string.
-async fn upload(app: &TestApp, client: &reqwest::Client, files: &[(&str, &[u8])]) -> (u16, String) {
+/// A browser's multipart upload of files (field `files`, optional `facility`), CSRF token in the
+/// query string: the raw answer (status, body, Location).
+async fn post_upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    files: &[(&str, &[u8])],
+    facility: Option<&str>,
+) -> (u16, String, Option<String>) {
     let token = app.csrf(client).await;
     let boundary = "----registrar-test-boundary-7MA4YWxk";
     let mut body = Vec::new();
@@ -29,6 +35,14 @@ async fn upload(app: &TestApp, client: &reqwest::Client, files: &[(&str, &[u8])]
         )
         .as_bytes(),
     );
+    if let Some(f) = facility {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"facility\"\r\n\r\n{f}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
     for (name, bytes) in files {
         body.extend_from_slice(
             format!(
@@ -51,7 +65,47 @@ async fn upload(app: &TestApp, client: &reqwest::Client, files: &[(&str, &[u8])]
         .await
         .expect("upload");
     let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_string);
+    (status, response.text().await.expect("body"), location)
+}
+
+/// Uploads, then follows the progress page until the background reading is over: the progress
+/// page as the user finally sees it.
+async fn upload(app: &TestApp, client: &reqwest::Client, files: &[(&str, &[u8])]) -> (u16, String) {
+    upload_as(app, client, files, None).await
+}
+
+async fn upload_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    files: &[(&str, &[u8])],
+    facility: Option<&str>,
+) -> (u16, String) {
+    let (status, body, location) = post_upload(app, client, files, facility).await;
+    let Some(location) = location.filter(|_| status == 303) else {
+        return (status, body);
+    };
+    assert!(location.starts_with("/pathology/uploads/"), "{location}");
+    wait_for_upload(app, client, &location).await
+}
+
+/// Polls an upload's progress page until it is no longer queued or running (bounded).
+async fn wait_for_upload(app: &TestApp, client: &reqwest::Client, location: &str) -> (u16, String) {
+    for _ in 0..600 {
+        let (status, page) = app.get(client, location).await;
+        if status != 200
+            || !(page.contains("<strong>queued</strong>")
+                || page.contains("<strong>running</strong>"))
+        {
+            return (status, page);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("upload {location} did not finish");
 }
 
 fn report_ids(html: &str) -> Vec<i64> {
@@ -470,7 +524,7 @@ proptest! {
         let input = [prefix.to_vec(), bytes].concat();
         let mut conn = app.conn();
         let before = model::raw_count(&mut conn).unwrap();
-        let sender = Sender { actor: Actor::system("proptest"), lab_token_id: None, file_name: None };
+        let sender = Sender { actor: Actor::system("proptest"), lab_token_id: None, file_name: None, facility_id: None };
         let summary = ingest(&mut conn, Source::Upload, &input, &sender).expect("ingest never fails on input");
         prop_assert_eq!(model::raw_count(&mut conn).unwrap(), before + 1);
         let stored = model::raw_content(&mut conn, summary.raw_message_id).unwrap().unwrap();
@@ -594,10 +648,11 @@ async fn in_a_browser_a_registrar_uploads_reviews_and_accepts_with_the_keyboard(
             .send_keys(&enter)
             .await?;
         assert!(wait_for_text(c, "h1", "Pathology reports").await);
-        c.find(Locator::Css("a.path-open"))
-            .await?
-            .send_keys(&enter)
-            .await?;
+        // j selects the first report (its link gets the focus), Enter opens it.
+        c.active_element().await?.send_keys("j").await?;
+        let focused = c.active_element().await?;
+        assert_eq!(focused.attr("class").await?.as_deref(), Some("path-open"));
+        focused.send_keys(&enter).await?;
         assert!(wait_for_text(c, "h1", "Pathology report").await);
         assert!(wait_for_text(c, "#reportability", "reportable").await);
         let site = c.find(Locator::Id("f-primarySite")).await?;
@@ -622,4 +677,394 @@ async fn in_a_browser_a_registrar_uploads_reviews_and_accepts_with_the_keyboard(
     result.expect("browser steps");
     assert_eq!(patient::count(&mut app.conn()).unwrap(), 1);
     assert_eq!(tumor::count(&mut app.conn()).unwrap(), 1);
+}
+
+/// Pastes a plain-text report (no accession: never a duplicate); returns the review page.
+async fn paste_report(app: &TestApp, client: &reqwest::Client, text: &str) -> String {
+    let response = app
+        .post_form(
+            client,
+            "/pathology/paste",
+            &[
+                ("nameLast", "VERSIONA"),
+                ("nameFirst", "TEST"),
+                ("text", text),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "paste accepted");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("location")
+        .to_string();
+    app.get(client, &location).await.1
+}
+
+/// The textareas of a form: (name, text).
+fn textareas(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("#{form_id} textarea")).expect("selector");
+    doc.select(&sel)
+        .map(|t| {
+            (
+                t.value().attr("name").unwrap_or("").to_string(),
+                t.text().collect::<String>(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_term_as_a_new_screening_version_and_the_next_report_is_screened_with_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_client().await;
+    let text = "FINAL DIAGNOSIS:\nSOFT TISSUE, LEFT THIGH, EXCISION: XYZZYOMA.";
+
+    // Version 1, the project's defaults, does not know the term.
+    let before = paste_report(&app, &admin, text).await;
+    assert!(
+        !before.contains("Screening: reportable</strong>"),
+        "{before}"
+    );
+    assert!(
+        before.contains("Screened with keyword lists and rules version 1"),
+        "{before}"
+    );
+    let (status, index) = app.get(&admin, "/admin/screening").await;
+    assert_eq!(status, 200);
+    assert!(
+        index.contains("Active: <strong>version 1</strong>"),
+        "{index}"
+    );
+
+    // Edit: every list in its own text box; a bad edit is refused with a clear message.
+    let (_, form) = app.get(&admin, "/admin/screening/edit").await;
+    let boxes = textareas(&form, "screening-form");
+    assert_eq!(boxes.len(), 12, "11 lists and the rules: {boxes:?}");
+    let post = |boxes: Vec<(String, String)>, comment: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let mut fields: Vec<(&str, &str)> = boxes
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
+            fields.push(("comment", comment));
+            fields.push(("activate", "1"));
+            app.post_form(admin, "/admin/screening", &fields).await
+        }
+    };
+    let mut empty_positive = boxes.clone();
+    for (n, t) in empty_positive.iter_mut() {
+        if n == "list_positive" {
+            t.clear();
+        }
+    }
+    let refused = post(empty_positive, "oops").await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("the positive list is empty"), "{page}");
+    let mut bad_rules = boxes.clone();
+    for (n, t) in bad_rules.iter_mut() {
+        if n == "rules" {
+            t.push_str("\nskin-all | C44 | | | reportable | all skin\n");
+        }
+    }
+    let refused = post(bad_rules, "bad rule").await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("rules line"), "{page}");
+    assert!(page.contains("C44"), "{page}");
+
+    let mut added = boxes.clone();
+    for (n, t) in added.iter_mut() {
+        if n == "list_positive" {
+            t.push_str("\nxyzzyoma\n");
+        }
+    }
+    let saved = post(added, "Add xyzzyoma").await;
+    assert_eq!(saved.status().as_u16(), 303);
+    assert_eq!(
+        saved
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok()),
+        Some("/admin/screening/2")
+    );
+
+    // The next report is screened with version 2.
+    let after = paste_report(&app, &admin, text).await;
+    assert!(after.contains("Screening: reportable</strong>"), "{after}");
+    assert!(
+        after.contains("Screened with keyword lists and rules version 2"),
+        "{after}"
+    );
+    // The old version stays viewable, unchanged.
+    let (status, v1) = app.get(&admin, "/admin/screening/1").await;
+    assert_eq!(status, 200);
+    assert!(
+        !v1.to_lowercase().contains("xyzzyoma"),
+        "version 1 unchanged"
+    );
+    let (_, v2) = app.get(&admin, "/admin/screening/2").await;
+    assert!(
+        v2.contains("xyzzyoma") && v2.contains("Add xyzzyoma"),
+        "{v2}"
+    );
+
+    // Activating version 1 again: the term no longer makes a report reportable.
+    let back = app
+        .post_form(&admin, "/admin/screening/1/activate", &[])
+        .await;
+    assert_eq!(back.status().as_u16(), 303);
+    let again = paste_report(&app, &admin, text).await;
+    assert!(!again.contains("Screening: reportable</strong>"), "{again}");
+    assert!(again.contains("rules version 1"), "{again}");
+
+    // Audited: the new version and both activations.
+    let audit: Vec<_> = app
+        .audit_rows()
+        .into_iter()
+        .filter(|r| r.entity == "screening-version")
+        .collect();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "create"
+                && r.detail.as_deref().unwrap_or("").contains("Add xyzzyoma")),
+        "{audit:?}"
+    );
+    assert_eq!(
+        audit.iter().filter(|r| r.action == "update").count(),
+        2,
+        "{audit:?}"
+    );
+
+    // Only administrators edit the lists.
+    let registrar = app
+        .client_for("reg", registrar::auth::Role::Registrar, &["0000000001"])
+        .await;
+    let (status, _) = app.get(&registrar, "/admin/screening").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn reports_belong_to_a_facility_and_other_facilities_do_not_see_them() {
+    let app = spawn_app().await;
+    let north = app
+        .client_for("north", registrar::auth::Role::Registrar, &["0000000001"])
+        .await;
+    let south = app
+        .client_for("south", registrar::auth::Role::Registrar, &["0000000002"])
+        .await;
+    let north_id = app.facility("0000000001");
+    let south_id = app.facility("0000000002");
+
+    // A registrar of the north facility uploads: the reports are the north facility's.
+    let (status, page) = upload_as(
+        &app,
+        &north,
+        &[("breast.hl7", &fixture("01_breast_idc_uoq_left.hl7"))],
+        Some(&north_id.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("upload-results"), "{page}");
+    // Another facility cannot be chosen.
+    let (status, _, _) = post_upload(
+        &app,
+        &north,
+        &[("x.hl7", &fixture("01_breast_idc_uoq_left.hl7"))],
+        Some(&south_id.to_string()),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (_, list) = app.get(&north, "/pathology?status=to-review").await;
+    let ids = report_ids(&list);
+    assert_eq!(ids.len(), 1, "{list}");
+    let id = ids[0];
+    let (status, _) = app.get(&north, &format!("/pathology/{id}")).await;
+    assert_eq!(status, 200);
+
+    // The south facility sees nothing, and the report is not found by its id.
+    let (_, list) = app.get(&south, "/pathology?status=to-review").await;
+    assert!(report_ids(&list).is_empty(), "{list}");
+    assert!(list.contains("To review (0)"), "{list}");
+    let (status, _) = app.get(&south, &format!("/pathology/{id}")).await;
+    assert_eq!(status, 404);
+    let closed = app
+        .post_form(
+            &south,
+            &format!("/pathology/{id}/close"),
+            &[("action", "not-reportable"), ("reason", "not ours at all")],
+        )
+        .await;
+    assert_eq!(closed.status().as_u16(), 404);
+
+    // A lab token issued for the south facility files its reports there.
+    let admin = app.admin_client().await;
+    let issued = app
+        .post_form(
+            &admin,
+            "/admin/lab-tokens",
+            &[
+                ("lab_name", "South Lab"),
+                ("clia", "99D0000002"),
+                ("facility", &south_id.to_string()),
+            ],
+        )
+        .await;
+    let page = issued.text().await.expect("body");
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("#new-token").expect("selector");
+    let token: String = doc
+        .select(&sel)
+        .next()
+        .map(|e| e.text().collect())
+        .expect("token shown");
+    let api = reqwest::Client::new()
+        .post(app.url("/api/v1/pathology"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(fixture("09_lung_adenoca_rul.hl7"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.status().as_u16(), 200);
+    let (_, south_list) = app.get(&south, "/pathology?status=all").await;
+    assert_eq!(report_ids(&south_list).len(), 1, "{south_list}");
+    let (_, north_list) = app.get(&north, "/pathology?status=all").await;
+    assert_eq!(report_ids(&north_list).len(), 1, "{north_list}");
+
+    // The central registry sees both and filters by facility.
+    let (_, all) = app.get(&admin, "/pathology?status=all").await;
+    assert_eq!(report_ids(&all).len(), 2, "{all}");
+    let (_, only_south) = app
+        .get(
+            &admin,
+            &format!("/pathology?status=all&facility_id={south_id}"),
+        )
+        .await;
+    assert_eq!(report_ids(&only_south).len(), 1, "{only_south}");
+    let (_, central) = app
+        .get(&admin, "/pathology?status=all&facility_id=none")
+        .await;
+    assert!(report_ids(&central).is_empty(), "{central}");
+}
+
+#[tokio::test]
+async fn an_upload_is_read_in_the_background_and_its_page_shows_the_progress() {
+    let app = spawn_app().await;
+    let admin = app.admin_client().await;
+    let files = registrar::services::pathology::bench_files(600, 300);
+    let named: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (format!("part{i}.hl7"), f))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = named
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let (status, _, location) = post_upload(&app, &admin, &refs, None).await;
+    assert_eq!(status, 303, "the request only stores the files");
+    let location = location.expect("progress page");
+    // The files are stored before the answer.
+    assert_eq!(model::raw_count(&mut app.conn()).unwrap(), 2);
+    let (status, first) = app.get(&admin, &location).await;
+    assert_eq!(status, 200);
+    assert!(first.contains("/ 600 messages read"), "{first}");
+    // Another registrar cannot look at somebody else's upload.
+    let other = app
+        .client_for("other", registrar::auth::Role::Registrar, &["0000000001"])
+        .await;
+    let (status, _) = app.get(&other, &location).await;
+    assert_eq!(status, 404);
+    let (status, done) = wait_for_upload(&app, &admin, &location).await;
+    assert_eq!(status, 200);
+    assert!(done.contains("<strong>complete</strong>"), "{done}");
+    assert!(done.contains("600 / 600 messages read"), "{done}");
+    assert!(
+        done.contains("part0.hl7") && done.contains("part1.hl7"),
+        "{done}"
+    );
+    assert_eq!(model::count(&mut app.conn()).unwrap(), 600);
+}
+
+#[tokio::test]
+async fn an_upload_left_unfinished_by_a_restart_is_resumed_without_reading_a_message_twice() {
+    use registrar::models::pathology::NewUpload;
+    let app = spawn_app().await;
+    let mut conn = app.conn();
+    let bytes = registrar::services::pathology::bench_files(40, 40).remove(0);
+    let sender = Sender {
+        actor: Actor::system("test"),
+        lab_token_id: None,
+        file_name: Some("resume.hl7".into()),
+        facility_id: None,
+    };
+    // A process stored the file, read the first 10 messages and stopped.
+    let raw_id =
+        registrar::services::pathology::store_raw(&mut conn, Source::Upload, &bytes, &sender)
+            .expect("stored");
+    let first_ten: Vec<u8> = {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let cut = text
+            .match_indices("MSH|")
+            .nth(10)
+            .map(|(i, _)| i)
+            .expect("40 messages");
+        text.as_bytes()[..cut].to_vec()
+    };
+    registrar::services::pathology::ingest_stored(
+        &mut conn,
+        raw_id,
+        &first_ten,
+        &sender,
+        &mut |_, _| {},
+    )
+    .expect("first part");
+    assert_eq!(model::count(&mut conn).unwrap(), 10);
+    let id = model::insert_upload(
+        &mut conn,
+        &NewUpload {
+            status: "running",
+            created_by_user_id: None,
+            facility_id: None,
+            raw_message_ids: &format!("[{raw_id}]"),
+            file_names: "[\"resume.hl7\"]",
+            messages_total: 40,
+            messages_done: 10,
+            created_at: registrar::models::now(),
+        },
+    )
+    .expect("upload row");
+    // Start-up resumes it: every message is recorded once, and only then is it complete.
+    drop(conn);
+    registrar::services::pathology_uploads::resume_unfinished(&app.pool).expect("resume");
+    let mut upload = None;
+    for _ in 0..600 {
+        let u = model::find_upload(&mut app.conn(), id)
+            .unwrap()
+            .expect("upload");
+        if u.status != "running" && u.status != "queued" {
+            upload = Some(u);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let upload = upload.expect("finished");
+    assert_eq!(upload.status, "complete", "{:?}", upload.message);
+    assert_eq!(upload.messages_done, 40);
+    let mut conn = app.conn();
+    assert_eq!(model::count(&mut conn).unwrap(), 40);
+    let duplicates = model::status_counts(&mut conn, &Scope::All)
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == "duplicate")
+        .map(|(_, n)| n)
+        .unwrap_or(0);
+    assert_eq!(duplicates, 0);
 }

@@ -447,7 +447,7 @@ async fn a_naaccr_18_flat_file_imports_patients_with_their_tumors() {
     assert_eq!(sites, ["C509", "C341"]);
 }
 
-/// Waits until a run leaves queued/running; returns its page.
+/// Waits until a run or an import leaves queued/running; returns its page.
 async fn finished_run(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     for _ in 0..600 {
         let (status, body) = app.get(client, path).await;
@@ -458,6 +458,25 @@ async fn finished_run(app: &TestApp, client: &reqwest::Client, path: &str) -> St
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("the run did not finish");
+}
+
+/// Starts a run of the cases diagnosed since 2000 not sent yet or changed, and waits for it:
+/// (its address, its page).
+async fn changed_cases_run(
+    app: &TestApp,
+    client: &reqwest::Client,
+    profile: i64,
+) -> (String, String) {
+    let response = app
+        .post_form(
+            client,
+            &format!("/submissions/profiles/{profile}/runs"),
+            &[("diagnosed_from", "2000"), ("changed_only", "1")],
+        )
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(app, client, &location).await;
+    (location, page)
 }
 
 fn profile_id(app: &TestApp, name: &str) -> i64 {
@@ -570,15 +589,7 @@ async fn a_submission_run_is_blocked_by_errors_until_an_admin_overrides_with_a_r
     );
 
     // Nothing changed since: the next run of changed cases has nothing to send.
-    let response = app
-        .post_form(
-            &admin,
-            &format!("/submissions/profiles/{npcr}/runs"),
-            &[("diagnosed_from", "2000"), ("changed_only", "1")],
-        )
-        .await;
-    let second = response.headers()["location"].to_str().unwrap().to_string();
-    let page = finished_run(&app, &admin, &second).await;
+    let (_, page) = changed_cases_run(&app, &admin, npcr).await;
     assert!(page.contains("<strong>complete</strong>"), "{page}");
     assert!(page.contains("0 tumors sent"), "{page}");
 
@@ -594,4 +605,425 @@ async fn a_submission_run_is_blocked_by_errors_until_an_admin_overrides_with_a_r
         rows.iter()
             .any(|r| r.action == "export" && r.entity == "submission-file")
     );
+
+    // A case changed after it was sent is flagged on the profile page, and the timeliness page
+    // counts the cases not sent yet against their deadline.
+    let (_, profile_page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(
+        !profile_page.contains("changed since submitted"),
+        "{profile_page}"
+    );
+    {
+        use diesel::prelude::*;
+        use registrar::db::schema::submitted_tumors;
+        let mut conn = app.conn();
+        let sent: i64 = submitted_tumors::table
+            .select(submitted_tumors::tumor_id)
+            .first(&mut *conn)
+            .unwrap();
+        let mut tumor = registrar::models::tumor::find(&mut conn, sent)
+            .unwrap()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        tumor.laterality = Some("9".into());
+        registrar::models::tumor::save(&mut conn, &mut tumor).unwrap();
+    }
+    let (_, profile_page) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}"))
+        .await;
+    assert!(
+        profile_page.contains("1 case(s) changed since submitted: the next run sends them again"),
+        "{profile_page}"
+    );
+    assert!(profile_page.contains("<td>changed since submitted</td>"));
+    let (status, timeliness) = app
+        .get(&admin, &format!("/submissions/profiles/{npcr}/timeliness"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(timeliness.contains("case(s) not sent yet"), "{timeliness}");
+    assert!(
+        timeliness.contains("1 changed since submitted"),
+        "{timeliness}"
+    );
+    // The next run of changed cases sends that one case again.
+    let (third, _) = changed_cases_run(&app, &admin, npcr).await;
+    let third_id: i64 = third.rsplit('/').next().unwrap().parse().unwrap();
+    let run = registrar::models::submission::find_run(&mut app.conn(), third_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.cases_total, 1);
+}
+
+/// A browser's upload of one file (field `file`) and the facility, CSRF token in the query string.
+async fn upload_naaccr(
+    app: &TestApp,
+    client: &reqwest::Client,
+    facility_id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let token = app.csrf(client).await;
+    let boundary = "----registrar-naaccr-boundary-Q2xk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"facility\"\r\n\r\n{facility_id}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/xml\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(&format!("/submissions/imports?csrf_token={token}")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn counts_row(page: &str, row: &str) -> String {
+    let start = page
+        .find(&format!("<th scope=\"row\">{row}</th>"))
+        .unwrap_or_else(|| panic!("no {row} row: {page}"));
+    let end = page[start..].find("</tr>").unwrap() + start;
+    page[start..end]
+        .replace("<td>", " ")
+        .replace("</td>", "")
+        .replace(&format!("<th scope=\"row\">{row}</th>"), "")
+        .trim()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_upload_page_imports_in_the_background_matches_patients_and_lists_problems() {
+    let app = spawn_app().await;
+    let client = app
+        .client_for(
+            "Rita Registrar",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    let facility_id = app.facility("0000000001");
+    let (status, page) = app.get(&client, "/submissions/imports").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Import a NAACCR file"), "{page}");
+
+    // Three good patients and one with an unknown item.
+    let dir = tempfile::tempdir().unwrap();
+    let source = demo_patients(4, 1);
+    let first = dir.path().join("first.xml");
+    write_file(&first, RecordType::A, &source);
+    let xml = std::fs::read_to_string(&first).unwrap();
+    let marker = "<Item naaccrId=\"patientIdNumber\">00000004</Item>";
+    assert!(xml.contains(marker));
+    let xml = xml.replacen(
+        marker,
+        &format!("{marker}<Item naaccrId=\"noSuchItem\">1</Item>"),
+        1,
+    );
+    let response = upload_naaccr(&app, &client, facility_id, "first.xml", xml.as_bytes()).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &client, &location).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(page.contains("4 patients and"), "{page}");
+    let tumors: usize = source[..3].iter().map(|p| p.tumors.len()).sum();
+    assert_eq!(counts_row(&page, "Patients"), "3 0 1", "{page}");
+    assert_eq!(counts_row(&page, "Tumors"), format!("{tumors} 0"), "{page}");
+    assert!(page.contains("noSuchItem"), "{page}");
+    assert!(page.contains("patient rejected"), "{page}");
+    let (status, csv) = app.get(&client, &format!("{location}/problems.csv")).await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("line,patient,tumor,patientIdNumber,item,problem,outcome"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",4,,00000004,noSuchItem,unknown item"),
+        "{csv}"
+    );
+
+    // The same people under other Patient ID Numbers: patient 1 keeps its SSN and date of birth,
+    // patient 2 has no SSN but the same name, date of birth and sex.
+    let mut by_ssn = source[0].clone();
+    by_ssn
+        .items
+        .insert("patientIdNumber".into(), "77000001".into());
+    let mut by_name = source[1].clone();
+    by_name
+        .items
+        .insert("patientIdNumber".into(), "77000002".into());
+    by_name.items.remove("socialSecurityNumber");
+    let second = dir.path().join("second.xml.gz");
+    write_file(&second, RecordType::A, &[by_ssn, by_name]);
+    let bytes = std::fs::read(&second).unwrap();
+    let response = upload_naaccr(&app, &client, facility_id, "second.xml.gz", &bytes).await;
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let page = finished_run(&app, &client, &location).await;
+    assert!(page.contains("<strong>complete</strong>"), "{page}");
+    assert!(
+        page.contains(
+            "existing patients found: 0 by Patient ID Number, 1 by same SSN and date of birth, \
+             1 by same name, date of birth and sex"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("(Patient ID Number 77000001) linked to registry patient"));
+    assert!(page.contains("same name, date of birth and sex (match score"));
+    // No new patient: the two are the stored ones, updated.
+    let mut conn = app.conn();
+    assert_eq!(registrar::models::patient::count(&mut conn).unwrap(), 3);
+    drop(conn);
+    let updated = app
+        .audit_rows()
+        .into_iter()
+        .filter(|r| {
+            r.action == "import"
+                && r.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("matched by same SSN and date of birth"))
+        })
+        .count();
+    assert_eq!(updated, 1);
+
+    // A reviewer may not import.
+    let reviewer = app
+        .client_for(
+            "Rob Reviewer",
+            registrar::auth::Role::Reviewer,
+            &["0000000001"],
+        )
+        .await;
+    let (status, _) = app.get(&reviewer, "/submissions/imports").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn significant_spaces_of_npcr_specific_field_survive_import_and_export() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut patient = of_record_type(&demo_patients(1, 1)[0], RecordType::I);
+    let spaced = "  AB  12 ";
+    patient.tumors[0]
+        .items
+        .insert("npcrSpecificField".into(), spaced.into());
+    let input = dir.path().join("v18.xml");
+    let mut options = WriterOptions::new(NaaccrVersion::V180, RecordType::I);
+    options.user_dictionaries =
+        vec![registrar::domain::naaccr::UserDictionary::default_flat_v18().clone()];
+    let mut writer = NaaccrXmlWriter::new(create_output(&input).unwrap(), options, &[]).unwrap();
+    // The 260 item ids of the demo that 180 does not know are left out of this file.
+    let dictionary = Dictionary::base(NaaccrVersion::V180);
+    let user = registrar::domain::naaccr::UserDictionary::default_flat_v18();
+    let known = |items: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        items
+            .iter()
+            .filter(|(k, _)| dictionary.item(k).is_some() || user.item(k).is_some())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let patient = NaaccrPatient {
+        items: known(&patient.items),
+        tumors: patient
+            .tumors
+            .iter()
+            .map(|t| NaaccrTumor {
+                items: known(&t.items),
+            })
+            .collect(),
+    };
+    writer.write_patient(&patient).unwrap();
+    writer.finish().unwrap().finish().unwrap();
+    let out = run(registrar(&app)
+        .arg("import")
+        .arg(&input)
+        .args(["--facility", "SPACES"]));
+    assert!(out.contains("1 created"), "{out}");
+    assert!(out.contains("0 rejected"), "{out}");
+
+    let exported = dir.path().join("back.xml");
+    let out = run(registrar(&app)
+        .args([
+            "export",
+            "--profile",
+            "NPCR",
+            "--naaccr-version",
+            "180",
+            "--out",
+        ])
+        .arg(&exported));
+    assert!(out.contains("1 patients"), "{out}");
+    assert_schema_valid(&exported);
+    let (back, _) = read_all(&exported);
+    assert_eq!(
+        back[0].tumors[0]
+            .items
+            .get("npcrSpecificField")
+            .map(String::as_str),
+        Some(spaced)
+    );
+    // Every other item of the file comes back as it was sent.
+    let (sent, _) = read_all(&input);
+    assert_eq!(back[0].tumors[0].items, sent[0].tumors[0].items);
+}
+
+/// The profile form's fields in order: registry ID, record type, version, user dictionary,
+/// required items, edit set, due months, schedule.
+fn profile_fields(values: [&str; 8]) -> Vec<(&'static str, &str)> {
+    [
+        "registry_id",
+        "record_type",
+        "naaccr_version",
+        "user_dictionary",
+        "required_items",
+        "edit_set",
+        "deadline_months",
+        "schedule",
+    ]
+    .into_iter()
+    .zip(values)
+    .collect()
+}
+
+#[tokio::test]
+async fn an_admin_edits_every_setting_of_a_profile_validated_and_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin_client().await;
+    let state = profile_id(&app, "State central registry");
+    let edit = format!("/submissions/profiles/{state}/edit");
+    let (status, page) = app.get(&admin, &edit).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Edit profile: State central registry"),
+        "{page}"
+    );
+    let registrar_client = app
+        .client_for(
+            "Rita Registrar",
+            registrar::auth::Role::Registrar,
+            &["0000000001"],
+        )
+        .await;
+    let (status, _) = app.get(&registrar_client, &edit).await;
+    assert_eq!(status, 403);
+    let refused = app
+        .post_form(&registrar_client, &edit, &[("record_type", "M")])
+        .await;
+    assert_eq!(refused.status().as_u16(), 403);
+
+    // Invalid values: every problem is named, nothing is saved.
+    let response = app
+        .post_form(
+            &admin,
+            &edit,
+            &profile_fields([
+                "12AB",
+                "X",
+                "260",
+                "<not a dictionary",
+                "primarySite, noSuchItem",
+                "incidence",
+                "0",
+                "monthly",
+            ]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    for message in [
+        "Registry ID: up to 10 digits",
+        "Record type: choose I, C, A or M",
+        "User dictionary:",
+        "Due: a number of months from 1 to 60",
+    ] {
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert!(
+        !page.contains("noSuchItem, "),
+        "only the unknown item is named"
+    );
+
+    let response = app
+        .post_form(
+            &admin,
+            &edit,
+            &profile_fields([
+                "0000012345",
+                "M",
+                "250",
+                "",
+                "primarySite,dateOfDiagnosis,noSuchItem",
+                "all",
+                "9",
+                "weekly",
+            ]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Required items not in the NAACCR 250 dictionary: noSuchItem"),
+        "{page}"
+    );
+
+    let response = app
+        .post_form(
+            &admin,
+            &edit,
+            &[
+                ("registry_id", "0000012345"),
+                ("record_type", "M"),
+                ("naaccr_version", "250"),
+                ("user_dictionary", ""),
+                (
+                    "required_items",
+                    "primarySite, dateOfDiagnosis\nhistologicTypeIcdO3",
+                ),
+                ("edit_set", "all"),
+                ("deadline_months", "9"),
+                ("schedule", "weekly, on Mondays"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, page) = app
+        .get(&admin, &format!("/submissions/profiles/{state}"))
+        .await;
+    assert!(page.contains("<dd>0000012345</dd>"), "{page}");
+    assert!(
+        page.contains("M – modified (correction) abstract"),
+        "{page}"
+    );
+    assert!(page.contains("<dd>250</dd>"), "{page}");
+    assert!(page.contains("<dd>all</dd>"), "{page}");
+    assert!(
+        page.contains("9 months after diagnosis (weekly, on Mondays)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<dd>primarySite, dateOfDiagnosis, histologicTypeIcdO3</dd>"),
+        "{page}"
+    );
+    let event = app
+        .audit_rows()
+        .into_iter()
+        .find(|r| r.entity == "submission-profile" && r.action == "update")
+        .expect("audited");
+    let changes = event.changes.unwrap_or_default();
+    for field in [
+        "registry_id",
+        "record_type",
+        "naaccr_version",
+        "deadline_months",
+        "schedule",
+    ] {
+        assert!(changes.contains(field), "{field}: {changes}");
+    }
 }

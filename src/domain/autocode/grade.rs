@@ -363,18 +363,28 @@ pub(crate) fn systems_for(
     vec![Differentiation]
 }
 
-/// The NAACCR code a finding gives for its system ("L"/"M"/"H" only where the site uses them).
+/// The NAACCR Grade 2018 code a finding gives for its system and site.
+///
+/// - Breast (C50._): Nottingham 1-3, nuclear grade L/M/H, differentiation terms A-D (well,
+///   moderately, poorly differentiated, undifferentiated) - breast does not use 1-4 for terms.
+/// - Urinary tract (C65.9-C68.9): low/high grade L/H (no "intermediate"); differentiation G1-G3;
+///   "undifferentiated" has no code of its own there and is left to the registrar.
+/// - Elsewhere: the value as read (grade group 1-5, WHO/ISUP 1-4, differentiation 1-4, L/M/H).
 pub(crate) fn code_for(f: &GradeFinding, site: Option<&str>) -> Option<String> {
+    let in_range =
+        |lo: &str, hi: &str| site.is_some_and(|s| s.len() == 4 && (lo..=hi).contains(&s));
+    let breast = in_range("C500", "C509");
+    let urinary = in_range("C659", "C689");
     match f.system {
-        GradeSystem::LowHigh => {
-            let urinary = site.is_some_and(|s| s.len() == 4 && ("C659"..="C689").contains(&s));
-            if urinary {
-                // Urothelial grade has no "intermediate".
-                (f.value != "M").then(|| f.value.clone())
-            } else {
-                Some(f.value.clone())
-            }
-        }
+        GradeSystem::LowHigh if urinary => (f.value != "M").then(|| f.value.clone()),
+        GradeSystem::Differentiation if breast => match f.value.as_str() {
+            "1" => Some("A".into()),
+            "2" => Some("B".into()),
+            "3" => Some("C".into()),
+            "4" => Some("D".into()),
+            _ => None,
+        },
+        GradeSystem::Differentiation if urinary => (f.value != "4").then(|| f.value.clone()),
         _ => Some(f.value.clone()),
     }
 }
@@ -382,9 +392,10 @@ pub(crate) fn code_for(f: &GradeFinding, site: Option<&str>) -> Option<String> {
 /// Rank for "worst grade wins" (higher is worse).
 pub(crate) fn severity(value: &str) -> u8 {
     match value {
-        "L" => 1,
-        "M" => 2,
-        "H" => 3,
+        "L" | "A" => 1,
+        "M" | "B" => 2,
+        "H" | "C" => 3,
+        "D" => 4,
         v => v.parse().unwrap_or(0),
     }
 }
@@ -420,6 +431,53 @@ mod tests {
             first("Nottingham grade III", Nottingham).as_deref(),
             Some("3")
         );
+    }
+
+    #[test]
+    fn grade_2018_codes_per_site() {
+        let f = |system, value: &str| GradeFinding {
+            system,
+            span: 0..1,
+            value: value.to_string(),
+        };
+        use GradeSystem::*;
+        // Breast: Nottingham 1-3; differentiation terms are A-D, not 1-4.
+        assert_eq!(
+            code_for(&f(Nottingham, "2"), Some("C504")).as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            code_for(&f(Differentiation, "2"), Some("C504")).as_deref(),
+            Some("B")
+        );
+        assert_eq!(
+            code_for(&f(Differentiation, "4"), Some("C509")).as_deref(),
+            Some("D")
+        );
+        assert_eq!(
+            code_for(&f(LowHigh, "M"), Some("C504")).as_deref(),
+            Some("M")
+        );
+        // Prostate: grade group; CNS: WHO grade; colon: differentiation 1-4.
+        assert_eq!(
+            code_for(&f(GleasonGradeGroup, "3"), Some("C619")).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            code_for(&f(WhoCns, "1"), Some("C700")).as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            code_for(&f(Differentiation, "4"), Some("C187")).as_deref(),
+            Some("4")
+        );
+        // Bladder: L/H, G1-G3.
+        assert_eq!(
+            code_for(&f(LowHigh, "H"), Some("C679")).as_deref(),
+            Some("H")
+        );
+        assert_eq!(code_for(&f(LowHigh, "M"), Some("C679")), None);
+        assert_eq!(code_for(&f(Differentiation, "4"), Some("C679")), None);
     }
 
     #[test]

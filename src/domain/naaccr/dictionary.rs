@@ -589,6 +589,23 @@ static USER_180: LazyLock<UserDictionary> = LazyLock::new(|| {
     }
 });
 
+/// Items whose surrounding spaces are part of the value (`trim="none"` in a shipped dictionary).
+static KEEPS_SPACES: LazyLock<std::collections::HashSet<String>> = LazyLock::new(|| {
+    NaaccrVersion::ALL
+        .into_iter()
+        .flat_map(|v| Dictionary::base(v).items())
+        .chain(UserDictionary::default_flat_v18().items())
+        .filter(|item| !item.trim)
+        .map(|item| item.naaccr_id.clone())
+        .collect()
+});
+
+/// Whether an item keeps its leading and trailing spaces (`trim="none"`, such as
+/// `npcrSpecificField` and `stateRequestorItems`): storage must not trim it.
+pub fn keeps_spaces(naaccr_id: &str) -> bool {
+    KEEPS_SPACES.contains(naaccr_id)
+}
+
 impl Dictionary {
     /// The base dictionary of `version` (parsed once from the committed table).
     pub fn base(version: NaaccrVersion) -> &'static Dictionary {

@@ -3,6 +3,7 @@
 //! Item problems (unknown id, wrong level, bad value...) are collected as [`ItemIssue`]s with their
 //! line and never stop the file; only broken XML or an unusable root element is an error.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::io::{self, BufRead, Read};
@@ -138,7 +139,9 @@ enum Element {
 
 /// An event reduced to what the reader needs, owning nothing borrowed from the parser.
 enum Step {
-    Start(Element, String, bool),
+    /// An element's start: its kind, its local name (not allocated for the NAACCR elements the
+    /// reader knows), and whether it is empty.
+    Start(Element, Cow<'static, str>, bool),
     End(Element),
     Text,
     Eof,
@@ -302,20 +305,26 @@ impl<R: BufRead> NaaccrXmlReader<R> {
                 _ => Element::OtherNaaccr,
             }
         };
+        // No allocation for the names of the NAACCR elements the reader knows.
+        let named = |local: &str| -> (Element, Cow<'static, str>) {
+            let kind = classify(local);
+            let name = match kind {
+                Element::NaaccrData => Cow::Borrowed("NaaccrData"),
+                Element::Patient => Cow::Borrowed("Patient"),
+                Element::Tumor => Cow::Borrowed("Tumor"),
+                Element::Item => Cow::Borrowed("Item"),
+                Element::Foreign | Element::OtherNaaccr => Cow::Owned(local.to_string()),
+            };
+            (kind, name)
+        };
         Ok(match event {
             Event::Start(e) => {
-                let name = e.local_name().as_ref().to_string();
-                (
-                    Step::Start(classify(&name), name, false),
-                    Some(e.into_owned()),
-                )
+                let (kind, name) = named(e.local_name().as_ref());
+                (Step::Start(kind, name, false), Some(e.into_owned()))
             }
             Event::Empty(e) => {
-                let name = e.local_name().as_ref().to_string();
-                (
-                    Step::Start(classify(&name), name, true),
-                    Some(e.into_owned()),
-                )
+                let (kind, name) = named(e.local_name().as_ref());
+                (Step::Start(kind, name, true), Some(e.into_owned()))
             }
             Event::End(e) => (Step::End(classify(e.local_name().as_ref())), None),
             Event::Eof => (Step::Eof, None),
@@ -344,7 +353,9 @@ impl<R: BufRead> NaaccrXmlReader<R> {
             match self.step()? {
                 (Step::Start(Element::NaaccrData, _, empty), Some(start)) => break (empty, start),
                 (Step::Start(_, name, _), _) => {
-                    return Err(NaaccrReadError::NotNaaccrData { found: name });
+                    return Err(NaaccrReadError::NotNaaccrData {
+                        found: name.into_owned(),
+                    });
                 }
                 (Step::Eof, _) => {
                     return Err(NaaccrReadError::NotNaaccrData {
@@ -461,8 +472,15 @@ impl<R: BufRead> NaaccrXmlReader<R> {
     }
 
     /// Records an issue for an unexpected NAACCR element; extension elements are skipped silently.
-    fn unexpected(&mut self, kind: Element, name: String, tumor: Option<usize>, at_root: bool) {
+    fn unexpected(
+        &mut self,
+        kind: Element,
+        name: Cow<'static, str>,
+        tumor: Option<usize>,
+        at_root: bool,
+    ) {
         if kind != Element::Foreign {
+            let name = name.into_owned();
             let line = self.line();
             self.issue(
                 line,

@@ -5,8 +5,7 @@ use std::io::{self, BufWriter, Write};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use quick_xml::Writer;
-use quick_xml::escape::partial_escape;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, Event};
 
 use super::dictionary::{
     CombinedDictionary, Dictionary, DictionaryError, ItemDef, ItemLevel, NAACCR_NAMESPACE,
@@ -75,9 +74,19 @@ fn join_issues(issues: &[ItemIssue]) -> String {
         .join("; ")
 }
 
+/// Output buffer of the writer: large, so the file sees few big writes.
+const OUTPUT_BUFFER: usize = 1 << 20;
+
 /// Writes a NAACCR XML document patient by patient; memory does not grow with the file.
+///
+/// The header goes through quick-xml; patients are formatted straight into a reused buffer (no
+/// allocation per item), which is copied to the output only when every item of the patient passed.
 pub struct NaaccrXmlWriter<W: Write> {
-    xml: Writer<BufWriter<W>>,
+    out: BufWriter<W>,
+    /// One patient's XML, reused from patient to patient.
+    scratch: Vec<u8>,
+    /// Nothing written inside the root element yet (quick-xml closes an empty element inline).
+    root_empty: bool,
     options: WriterOptions,
     dictionary: CombinedDictionary,
     patients: usize,
@@ -132,7 +141,7 @@ impl<W: Write> NaaccrXmlWriter<W> {
             return Err(NaaccrWriteError::InvalidItems(issues));
         }
 
-        let inner = BufWriter::with_capacity(1 << 16, w);
+        let inner = BufWriter::with_capacity(OUTPUT_BUFFER, w);
         let mut xml = if options.indent {
             Writer::new_with_indent(inner, b' ', 2)
         } else {
@@ -162,10 +171,18 @@ impl<W: Write> NaaccrXmlWriter<W> {
         root.push_attribute(("specificationVersion", WRITTEN_SPECIFICATION_VERSION));
         root.push_attribute(("xmlns", NAACCR_NAMESPACE));
         xml.write_event(Event::Start(root))?;
-        write_items(&mut xml, &prepared)?;
+        let mut out = xml.into_inner();
+        let mut scratch = Vec::with_capacity(1 << 16);
+        for item in &prepared {
+            item_xml(&mut scratch, options.indent, 1, item.naaccr_id, &item.value);
+        }
+        out.write_all(&scratch)?;
+        let root_empty = prepared.is_empty();
         drop(prepared);
         Ok(NaaccrXmlWriter {
-            xml,
+            out,
+            scratch,
+            root_empty,
             options,
             dictionary,
             patients: 0,
@@ -179,56 +196,49 @@ impl<W: Write> NaaccrXmlWriter<W> {
     pub fn write_patient(&mut self, patient: &NaaccrPatient) -> Result<(), NaaccrWriteError> {
         let ordinal = self.patients + 1;
         let mut issues = Vec::new();
-        let patient_items: Vec<PreparedItem<'_>> = patient
-            .items
-            .iter()
-            .filter_map(|(id, value)| {
-                prepare_item(
-                    &self.dictionary,
-                    &self.options,
-                    ItemLevel::Patient,
-                    id,
-                    value,
-                    (Some(ordinal), None),
-                    &mut issues,
-                )
-            })
-            .collect();
-        let mut tumors = Vec::with_capacity(patient.tumors.len());
-        for (t, tumor) in patient.tumors.iter().enumerate() {
-            let items: Vec<PreparedItem<'_>> = tumor
-                .items
-                .iter()
-                .filter_map(|(id, value)| {
-                    prepare_item(
-                        &self.dictionary,
-                        &self.options,
-                        ItemLevel::Tumor,
-                        id,
-                        value,
-                        (Some(ordinal), Some(t + 1)),
-                        &mut issues,
-                    )
-                })
-                .collect();
-            tumors.push(items);
+        let Self {
+            scratch,
+            dictionary,
+            options,
+            ..
+        } = self;
+        let indent = options.indent;
+        scratch.clear();
+        line(scratch, indent, 1, b"<Patient>");
+        let mut empty = true;
+        for (id, value) in &patient.items {
+            let level = ItemLevel::Patient;
+            let at = (Some(ordinal), None);
+            if let Some(item) = prepare_item(dictionary, options, level, id, value, at, &mut issues)
+            {
+                item_xml(scratch, indent, 2, item.naaccr_id, &item.value);
+                empty = false;
+            }
         }
+        for (t, tumor) in patient.tumors.iter().enumerate() {
+            line(scratch, indent, 2, b"<Tumor>");
+            let mut tumor_empty = true;
+            for (id, value) in &tumor.items {
+                let level = ItemLevel::Tumor;
+                let at = (Some(ordinal), Some(t + 1));
+                if let Some(item) =
+                    prepare_item(dictionary, options, level, id, value, at, &mut issues)
+                {
+                    item_xml(scratch, indent, 3, item.naaccr_id, &item.value);
+                    tumor_empty = false;
+                }
+            }
+            line(scratch, indent && !tumor_empty, 2, b"</Tumor>");
+            empty = false;
+        }
+        line(scratch, indent && !empty, 1, b"</Patient>");
         if !issues.is_empty() {
             return Err(NaaccrWriteError::InvalidItems(issues));
         }
-
-        self.xml
-            .write_event(Event::Start(BytesStart::new("Patient")))?;
-        write_items(&mut self.xml, &patient_items)?;
-        for items in &tumors {
-            self.xml
-                .write_event(Event::Start(BytesStart::new("Tumor")))?;
-            write_items(&mut self.xml, items)?;
-            self.xml.write_event(Event::End(BytesEnd::new("Tumor")))?;
-        }
-        self.xml.write_event(Event::End(BytesEnd::new("Patient")))?;
+        self.out.write_all(&self.scratch)?;
+        self.root_empty = false;
         self.patients += 1;
-        self.tumors += tumors.len();
+        self.tumors += patient.tumors.len();
         Ok(())
     }
 
@@ -245,11 +255,16 @@ impl<W: Write> NaaccrXmlWriter<W> {
     /// Closes the root element, flushes, and returns the underlying writer
     /// (call [`super::io::NaaccrOutput::finish`] on it when writing a file).
     pub fn finish(mut self) -> Result<W, NaaccrWriteError> {
-        self.xml
-            .write_event(Event::End(BytesEnd::new("NaaccrData")))?;
-        let mut inner = self.xml.into_inner();
-        inner.write_all(b"\n")?;
-        inner
+        self.scratch.clear();
+        line(
+            &mut self.scratch,
+            self.options.indent && !self.root_empty,
+            0,
+            b"</NaaccrData>",
+        );
+        self.scratch.push(b'\n');
+        self.out.write_all(&self.scratch)?;
+        self.out
             .into_inner()
             .map_err(|e| NaaccrWriteError::Io(e.into_error()))
     }
@@ -314,16 +329,35 @@ fn normalize_for_writing<'a>(def: &ItemDef, value: &'a str, zero_padding: bool) 
     }
 }
 
-fn write_items<W: Write>(
-    xml: &mut Writer<W>,
-    items: &[PreparedItem<'_>],
-) -> Result<(), NaaccrWriteError> {
-    for item in items {
-        xml.create_element("Item")
-            .with_attribute(("naaccrId", item.naaccr_id))
-            .write_text_content(BytesText::from_escaped(partial_escape(item.value.as_ref())))?;
+/// Appends `text` on a new line indented `depth` levels (two spaces each) when indenting.
+fn line(buf: &mut Vec<u8>, indent: bool, depth: usize, text: &[u8]) {
+    if indent {
+        buf.push(b'\n');
+        buf.resize(buf.len() + 2 * depth, b' ');
     }
-    Ok(())
+    buf.extend_from_slice(text);
+}
+
+/// Appends one `<Item naaccrId="...">value</Item>`, the value escaped (`&`, `<`, `>`).
+fn item_xml(buf: &mut Vec<u8>, indent: bool, depth: usize, naaccr_id: &str, value: &str) {
+    line(buf, indent, depth, b"<Item naaccrId=\"");
+    buf.extend_from_slice(naaccr_id.as_bytes());
+    buf.extend_from_slice(b"\">");
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            _ => continue,
+        };
+        buf.extend_from_slice(&bytes[start..i]);
+        buf.extend_from_slice(escaped);
+        start = i + 1;
+    }
+    buf.extend_from_slice(&bytes[start..]);
+    buf.extend_from_slice(b"</Item>");
 }
 
 #[cfg(test)]

@@ -408,7 +408,7 @@ pub struct ScreeningLists {
 }
 
 /// Names of the lists in the text form, in precedence order.
-const LIST_NAMES: [&str; 11] = [
+pub const LIST_NAMES: [&str; 11] = [
     "pseudo_negation",
     "ambiguous_not_reportable_before",
     "ambiguous_not_reportable_after",
@@ -524,6 +524,46 @@ impl ScreeningLists {
             };
             target.push(line.to_string());
         }
+        Ok(lists)
+    }
+
+    /// One list as edited in a text box: one phrase a line.
+    pub fn list_text(&self, name: &str) -> String {
+        self.list(name).join("\n")
+    }
+
+    /// Builds lists from one text box per list (one phrase a line; blank lines and `#` comment
+    /// lines skipped), checked as the screener compiles them.
+    pub fn from_boxes<'a>(
+        version: u32,
+        boxes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<ScreeningLists, ListError> {
+        let mut lists = ScreeningLists::empty(version);
+        for (name, text) in boxes {
+            let known = LIST_NAMES.join(", ");
+            let Some(target) = lists.list_mut(name) else {
+                return Err(ListError::UnknownList {
+                    line: 0,
+                    name: name.to_string(),
+                    known,
+                });
+            };
+            for line in text.lines().map(str::trim) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                if !line.chars().any(char::is_alphanumeric) {
+                    return Err(ListError::EmptyPhrase {
+                        list: name.to_string(),
+                        phrase: line.to_string(),
+                    });
+                }
+                if !target.iter().any(|p| p == line) {
+                    target.push(line.to_string());
+                }
+            }
+        }
+        Screener::new(&lists)?;
         Ok(lists)
     }
 

@@ -260,3 +260,178 @@ pub fn decide(
         },
     }
 }
+
+/// Errors in reportability rules an admin edited (text form, one rule a line).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RuleError {
+    /// Not six `|`-separated fields.
+    #[error(
+        "rules line {line}: expected 6 fields separated by | (id | sites | histologies | behaviors | outcome | reason), found {found}"
+    )]
+    FieldCount { line: usize, found: usize },
+    /// Bad id (empty or repeated).
+    #[error("rules line {line}: {problem}")]
+    Id { line: usize, problem: String },
+    /// A site range that is not Cnnn or Cnnn-Cnnn.
+    #[error("rules line {line}: site \"{text}\" is not a topography code or range like C440-C449")]
+    Site { line: usize, text: String },
+    /// A histology range that is not nnnn or nnnn-nnnn.
+    #[error(
+        "rules line {line}: histology \"{text}\" is not a 4-digit code or range like 8000-8110"
+    )]
+    Histology { line: usize, text: String },
+    /// A behavior that is not 0-3.
+    #[error("rules line {line}: behavior \"{text}\" must be 0, 1, 2 or 3")]
+    Behavior { line: usize, text: String },
+    /// Outcome not reportable / not reportable.
+    #[error("rules line {line}: outcome \"{text}\" must be \"reportable\" or \"not reportable\"")]
+    Outcome { line: usize, text: String },
+    /// No reason.
+    #[error("rules line {line}: the reason shown to the registrar is empty")]
+    NoReason { line: usize },
+    /// Bad name line.
+    #[error("rules line {line}: the name (state) is empty")]
+    NoName { line: usize },
+}
+
+fn range_ok(text: &str, one: fn(&str) -> bool) -> bool {
+    match text.split_once('-') {
+        Some((lo, hi)) => one(lo.trim()) && one(hi.trim()) && lo.trim() <= hi.trim(),
+        None => one(text),
+    }
+}
+
+fn is_site(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 4 && b[0] == b'C' && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+fn is_histology(code: &str) -> bool {
+    code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl ReportabilityRules {
+    /// Reads the text form written by [`ReportabilityRules::to_text`]: `name = ...`, then one
+    /// rule a line `id | sites | histologies | behaviors | outcome | reason` (lists separated by
+    /// commas; an empty field = any); `#` starts a comment line. The version is kept by the
+    /// caller (it is the stored version number).
+    pub fn from_text(text: &str, version: u32) -> Result<ReportabilityRules, RuleError> {
+        let mut rules = ReportabilityRules {
+            version,
+            name: "SEER/NPCR default".to_string(),
+            rules: Vec::new(),
+        };
+        for (n, raw) in text.lines().enumerate() {
+            let line = n + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if !trimmed.contains('|')
+                && let Some(name) = trimmed.strip_prefix("name")
+            {
+                let name = name.trim_start().trim_start_matches('=').trim();
+                if name.is_empty() {
+                    return Err(RuleError::NoName { line });
+                }
+                rules.name = name.to_string();
+                continue;
+            }
+            let fields: Vec<&str> = trimmed.split('|').map(str::trim).collect();
+            if fields.len() != 6 {
+                return Err(RuleError::FieldCount {
+                    line,
+                    found: fields.len(),
+                });
+            }
+            let id = fields[0];
+            if id.is_empty() || id.contains(char::is_whitespace) {
+                return Err(RuleError::Id {
+                    line,
+                    problem: format!("the id \"{id}\" must be one word"),
+                });
+            }
+            if rules.rules.iter().any(|r| r.id == id) {
+                return Err(RuleError::Id {
+                    line,
+                    problem: format!("the id \"{id}\" is used twice"),
+                });
+            }
+            let sites: Vec<String> = split_list(&fields[1].to_ascii_uppercase().replace('.', ""));
+            if let Some(bad) = sites.iter().find(|s| !range_ok(s, is_site)) {
+                return Err(RuleError::Site {
+                    line,
+                    text: bad.clone(),
+                });
+            }
+            let histologies = split_list(fields[2]);
+            if let Some(bad) = histologies.iter().find(|s| !range_ok(s, is_histology)) {
+                return Err(RuleError::Histology {
+                    line,
+                    text: bad.clone(),
+                });
+            }
+            let mut behaviors = Vec::new();
+            for b in split_list(fields[3]) {
+                match b.as_str() {
+                    "0" | "1" | "2" | "3" => behaviors.extend(b.chars()),
+                    _ => return Err(RuleError::Behavior { line, text: b }),
+                }
+            }
+            let outcome = match fields[4].to_ascii_lowercase().as_str() {
+                "reportable" => RuleOutcome::Reportable,
+                "not reportable" | "not-reportable" => RuleOutcome::NotReportable,
+                other => {
+                    return Err(RuleError::Outcome {
+                        line,
+                        text: other.to_string(),
+                    });
+                }
+            };
+            if fields[5].is_empty() {
+                return Err(RuleError::NoReason { line });
+            }
+            rules.rules.push(ReportabilityRule {
+                id: id.to_string(),
+                sites,
+                histologies,
+                behaviors,
+                outcome,
+                reason: fields[5].to_string(),
+            });
+        }
+        Ok(rules)
+    }
+
+    /// The text form read by [`ReportabilityRules::from_text`].
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "name = {}\n# id | sites | histologies | behaviors | outcome | reason  (first matching rule decides; empty = any)\n",
+            self.name
+        );
+        for r in &self.rules {
+            let behaviors: Vec<String> = r.behaviors.iter().map(|b| b.to_string()).collect();
+            out.push_str(&format!(
+                "{} | {} | {} | {} | {} | {}\n",
+                r.id,
+                r.sites.join(", "),
+                r.histologies.join(", "),
+                behaviors.join(", "),
+                match r.outcome {
+                    RuleOutcome::Reportable => "reportable",
+                    RuleOutcome::NotReportable => "not reportable",
+                },
+                r.reason
+            ));
+        }
+        out
+    }
+}

@@ -408,3 +408,46 @@ fn rules_are_data_a_state_can_change() {
     let back: ReportabilityRules = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, rules);
 }
+
+#[test]
+fn rules_text_round_trips_and_errors_name_the_line() {
+    let rules = ReportabilityRules::default();
+    let text = rules.to_text();
+    let back = ReportabilityRules::from_text(&text, 1).expect("default rules read back");
+    assert_eq!(back, rules);
+    let err = ReportabilityRules::from_text("name = Vermont\nskin | C44 | | | no | x\n", 2)
+        .expect_err("bad site");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert!(err.to_string().contains("C44"), "{err}");
+    let err = ReportabilityRules::from_text("a | C440 | 8000 | 3 | maybe | x\n", 2)
+        .expect_err("bad outcome");
+    assert!(err.to_string().contains("maybe"), "{err}");
+    let err = ReportabilityRules::from_text("a | | | 3 | reportable\n", 2).expect_err("fields");
+    assert!(err.to_string().contains("6 fields"), "{err}");
+    let vt = ReportabilityRules::from_text(
+        "name = State of Vermont\nall-skin | C440-C449 | | | reportable | Vermont collects skin\n",
+        3,
+    )
+    .expect("state rules");
+    assert_eq!(vt.name, "State of Vermont");
+    assert_eq!(vt.version, 3);
+}
+
+#[test]
+fn lists_from_text_boxes_are_checked() {
+    let d = ScreeningLists::default();
+    let boxes: Vec<(String, String)> = LIST_NAMES
+        .iter()
+        .map(|n| (n.to_string(), d.list_text(n)))
+        .collect();
+    let back = ScreeningLists::from_boxes(
+        d.version,
+        boxes.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("defaults");
+    assert_eq!(back.positive, d.positive);
+    let err = ScreeningLists::from_boxes(2, [("positive", "carcinoma\n---\n")]).expect_err("punct");
+    assert!(err.to_string().contains("---"), "{err}");
+    let err = ScreeningLists::from_boxes(2, [("positive", "  \n")]).expect_err("no positive");
+    assert!(err.to_string().contains("positive list is empty"), "{err}");
+}

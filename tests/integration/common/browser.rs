@@ -112,3 +112,46 @@ impl Browser {
         }
     }
 }
+
+/// Waits (up to five seconds) until the element at `css` shows `text`.
+pub async fn wait_for_text(c: &Client, css: &str, text: &str) -> bool {
+    for _ in 0..50 {
+        if let Ok(e) = c.find(fantoccini::Locator::Css(css)).await
+            && e.text().await.map(|t| t.contains(text)).unwrap_or(false)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+impl Browser {
+    /// Fails the test when the browser steps failed, with a screenshot `target/<name>.png`.
+    pub async fn expect_ok(&self, result: Result<(), fantoccini::error::CmdError>, name: &str) {
+        if result.is_err() {
+            self.screenshot(name).await;
+        }
+        result.expect("browser steps");
+    }
+
+    /// Signs in on the login page with the keyboard and waits for the worklist.
+    pub async fn sign_in(
+        &self,
+        login_url: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<bool, fantoccini::error::CmdError> {
+        let c = &self.client;
+        c.goto(login_url).await?;
+        c.find(fantoccini::Locator::Id("email"))
+            .await?
+            .send_keys(email)
+            .await?;
+        let pw = c.find(fantoccini::Locator::Id("password")).await?;
+        pw.send_keys(password).await?;
+        pw.send_keys(&fantoccini::key::Key::Enter.to_string())
+            .await?;
+        Ok(wait_for_text(c, "h1", "Worklist").await)
+    }
+}

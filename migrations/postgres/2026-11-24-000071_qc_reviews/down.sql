@@ -1,0 +1,2 @@
+DROP TABLE qc_review_items;
+DROP TABLE qc_reviews;

@@ -1,0 +1,1 @@
+DROP TABLE followup_not_followed;
