@@ -7,7 +7,9 @@
 //! patient column here (it is searched): tumors present the patient's value unless a tumor carries
 //! its own in its JSON.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use super::patient::Patient;
 use super::tumor::Tumor;
@@ -68,20 +70,32 @@ fn write_items(items: &BTreeMap<String, String>) -> String {
 }
 
 impl Patient {
+    /// The value of a typed column: `None` when `naaccr_id` is not stored in a column,
+    /// `Some(None)` when its column is empty.
+    fn column(&self, naaccr_id: &str) -> Option<Option<&str>> {
+        fn non_empty(v: &str) -> Option<&str> {
+            Some(v).filter(|v| !v.is_empty())
+        }
+        Some(match naaccr_id {
+            "patientIdNumber" => non_empty(&self.patient_id_number),
+            "medicalRecordNumber" => self.medical_record_number.as_deref(),
+            "nameLast" => non_empty(&self.name_last),
+            "nameFirst" => self.name_first.as_deref(),
+            "nameMiddle" => self.name_middle.as_deref(),
+            "dateOfBirth" => self.date_of_birth.as_deref(),
+            "sexAssignedAtBirth" => self.sex.as_deref(),
+            "socialSecurityNumber" => self.social_security_number.as_deref(),
+            "vitalStatus" => self.vital_status.as_deref(),
+            "dateOfLastContact" => self.date_of_last_contact.as_deref(),
+            _ => return None,
+        })
+    }
+
     /// One patient-level item, `None` when empty.
     pub fn item(&self, naaccr_id: &str) -> Option<String> {
-        match naaccr_id {
-            "patientIdNumber" => Some(self.patient_id_number.clone()).filter(|v| !v.is_empty()),
-            "medicalRecordNumber" => self.medical_record_number.clone(),
-            "nameLast" => Some(self.name_last.clone()).filter(|v| !v.is_empty()),
-            "nameFirst" => self.name_first.clone(),
-            "nameMiddle" => self.name_middle.clone(),
-            "dateOfBirth" => self.date_of_birth.clone(),
-            "sexAssignedAtBirth" => self.sex.clone(),
-            "socialSecurityNumber" => self.social_security_number.clone(),
-            "vitalStatus" => self.vital_status.clone(),
-            "dateOfLastContact" => self.date_of_last_contact.clone(),
-            other => parse_items(&self.items).remove(other),
+        match self.column(naaccr_id) {
+            Some(value) => value.map(str::to_string),
+            None => parse_items(&self.items).remove(naaccr_id),
         }
     }
 
@@ -125,28 +139,39 @@ impl Patient {
 }
 
 impl Tumor {
+    /// The value of a typed column: `None` when `naaccr_id` is not stored in a column,
+    /// `Some(None)` when its column is empty.
+    fn column(&self, naaccr_id: &str) -> Option<Option<&str>> {
+        Some(match naaccr_id {
+            "tumorRecordNumber" => {
+                Some(self.tumor_record_number.as_str()).filter(|v| !v.is_empty())
+            }
+            "primarySite" => self.primary_site.as_deref(),
+            "histologicTypeIcdO3" => self.histology.as_deref(),
+            "behaviorCodeIcdO3" => self.behavior.as_deref(),
+            "laterality" => self.laterality.as_deref(),
+            "gradeClinical" => self.grade_clinical.as_deref(),
+            "gradePathological" => self.grade_pathological.as_deref(),
+            "dateOfDiagnosis" => self.date_of_diagnosis.as_deref(),
+            "sequenceNumberHospital" => self.sequence_number_hospital.as_deref(),
+            "sequenceNumberCentral" => self.sequence_number_central.as_deref(),
+            "classOfCase" => self.class_of_case.as_deref(),
+            "diagnosticConfirmation" => self.diagnostic_confirmation.as_deref(),
+            "dateOf1stContact" => self.date_of_first_contact.as_deref(),
+            "accessionNumberHosp" => self.accession_number.as_deref(),
+            "schemaId" => self.schema_id.as_deref(),
+            "summaryStage2018" => self.summary_stage_2018.as_deref(),
+            "derivedSummaryStage2018" => self.derived_summary_stage_2018.as_deref(),
+            "cancerStatus" => self.cancer_status.as_deref(),
+            _ => return None,
+        })
+    }
+
     /// One tumor-level item, `None` when empty.
     pub fn item(&self, naaccr_id: &str) -> Option<String> {
-        match naaccr_id {
-            "tumorRecordNumber" => Some(self.tumor_record_number.clone()).filter(|v| !v.is_empty()),
-            "primarySite" => self.primary_site.clone(),
-            "histologicTypeIcdO3" => self.histology.clone(),
-            "behaviorCodeIcdO3" => self.behavior.clone(),
-            "laterality" => self.laterality.clone(),
-            "gradeClinical" => self.grade_clinical.clone(),
-            "gradePathological" => self.grade_pathological.clone(),
-            "dateOfDiagnosis" => self.date_of_diagnosis.clone(),
-            "sequenceNumberHospital" => self.sequence_number_hospital.clone(),
-            "sequenceNumberCentral" => self.sequence_number_central.clone(),
-            "classOfCase" => self.class_of_case.clone(),
-            "diagnosticConfirmation" => self.diagnostic_confirmation.clone(),
-            "dateOf1stContact" => self.date_of_first_contact.clone(),
-            "accessionNumberHosp" => self.accession_number.clone(),
-            "schemaId" => self.schema_id.clone(),
-            "summaryStage2018" => self.summary_stage_2018.clone(),
-            "derivedSummaryStage2018" => self.derived_summary_stage_2018.clone(),
-            "cancerStatus" => self.cancer_status.clone(),
-            other => parse_items(&self.items).remove(other),
+        match self.column(naaccr_id) {
+            Some(value) => value.map(str::to_string),
+            None => parse_items(&self.items).remove(naaccr_id),
         }
     }
 
@@ -198,6 +223,146 @@ impl Tumor {
             && let Some(mrn) = &patient.medical_record_number
         {
             items.insert("medicalRecordNumber".into(), mrn.clone());
+        }
+        items
+    }
+}
+
+/// The JSON `items` object of a row, parsed with its values borrowed from the row's text (a copy
+/// only where an escape sequence forces one): the export reads millions of items this way.
+#[derive(Debug, Default)]
+pub struct JsonItems<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'a> JsonItems<'a> {
+    /// Parses a row's `items` text; text that is not a JSON object of strings gives no items, as
+    /// [`Patient::item`] does.
+    pub fn parse(json: &'a str) -> JsonItems<'a> {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    fn get(&self, naaccr_id: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == naaccr_id)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonItems<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = JsonItems<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of item values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some((k, v)) = map.next_entry::<Text<'de>, Text<'de>>()? {
+                    items.push((k.0, v.0));
+                }
+                Ok(JsonItems(items))
+            }
+        }
+        d.deserialize_map(Items)
+    }
+}
+
+/// A JSON string, borrowed when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Str;
+        impl<'de> serde::de::Visitor<'de> for Str {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Str)
+    }
+}
+
+/// `columns` (value per id, in `ids` order) merged into the row's JSON items: what `all_items`
+/// gives, as borrowed pairs sorted by naaccrId. A column wins over a JSON entry of the same id.
+fn merged<'a>(
+    json: &'a JsonItems<'a>,
+    sorted_columns: &[&'static str],
+    column: impl Fn(&str) -> Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut items: Vec<(&'a str, &'a str)> =
+        Vec::with_capacity(json.0.len() + sorted_columns.len() + 1);
+    let mut from_json: Vec<(&'a str, &'a str)> = json
+        .0
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect();
+    // Rows written by `set_items` hold their JSON sorted; anything else is sorted here.
+    if !from_json.is_sorted_by(|a, b| a.0 < b.0) {
+        from_json.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    let mut json_items = from_json.into_iter().peekable();
+    for &id in sorted_columns {
+        while let Some(entry) = json_items.next_if(|(k, _)| *k < id) {
+            items.push(entry);
+        }
+        // The column's value replaces a JSON entry of the same id.
+        json_items.next_if(|(k, _)| *k == id);
+        if let Some(value) = column(id) {
+            items.push((id, value));
+        }
+    }
+    items.extend(json_items);
+    items
+}
+
+fn sorted(ids: &'static [&'static str]) -> Vec<&'static str> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids
+}
+
+static SORTED_PATIENT_COLUMNS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| sorted(PATIENT_COLUMN_ITEMS));
+static SORTED_TUMOR_COLUMNS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| sorted(TUMOR_COLUMN_ITEMS));
+
+impl Patient {
+    /// [`Patient::all_items`] borrowed from the row (and its parsed JSON), sorted by naaccrId.
+    pub fn borrowed_items<'a>(&'a self, json: &'a JsonItems<'a>) -> Vec<(&'a str, &'a str)> {
+        merged(json, &SORTED_PATIENT_COLUMNS, |id| {
+            self.column(id).flatten()
+        })
+    }
+}
+
+impl Tumor {
+    /// [`Tumor::all_items`] borrowed from the rows (and the tumor's parsed JSON), sorted by
+    /// naaccrId, with the patient's Medical Record Number unless the tumor has its own.
+    pub fn borrowed_items<'a>(
+        &'a self,
+        json: &'a JsonItems<'a>,
+        patient: &'a Patient,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut items = merged(json, &SORTED_TUMOR_COLUMNS, |id| self.column(id).flatten());
+        if json.get("medicalRecordNumber").is_none()
+            && let Some(mrn) = patient.medical_record_number.as_deref()
+            && let Err(at) = items.binary_search_by(|(k, _)| (*k).cmp("medicalRecordNumber"))
+        {
+            items.insert(at, ("medicalRecordNumber", mrn));
         }
         items
     }
@@ -263,6 +428,46 @@ mod tests {
         );
         t.set_items([("textRemarks", None)]);
         assert_eq!(t.item("textRemarks"), None);
+    }
+
+    #[test]
+    fn borrowed_items_are_all_items() {
+        let mut p = Patient::blank(1);
+        p.set_items([
+            ("nameLast", Some("Müller".to_string())),
+            ("addrCurrentCity", Some("Spring \"field\"".to_string())),
+            ("medicalRecordNumber", Some("MR1".to_string())),
+            ("zzzLast", Some("z".to_string())),
+        ]);
+        let mut t = Tumor::blank(1, "01".into());
+        t.set_items([
+            ("primarySite", Some("C504".to_string())),
+            ("aaaFirst", Some("a".to_string())),
+            ("textRemarks", Some("line\none".to_string())),
+        ]);
+        // A JSON entry of a column's id (not written by `set_items`, but possible in old rows)
+        // and unsorted JSON: the column wins, the order is by naaccrId.
+        let mut odd = t.clone();
+        odd.items = r#"{"zeta":"1","primarySite":"C999","alpha":"2"}"#.into();
+        let owned = |items: Vec<(&str, &str)>| -> BTreeMap<String, String> {
+            items
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let sorted = |items: &Vec<(&str, &str)>| items.windows(2).all(|w| w[0].0 < w[1].0);
+        let json = JsonItems::parse(&p.items);
+        let items = p.borrowed_items(&json);
+        assert!(sorted(&items));
+        assert_eq!(owned(items), p.all_items());
+        for tumor in [&t, &odd] {
+            let json = JsonItems::parse(&tumor.items);
+            let items = tumor.borrowed_items(&json, &p);
+            assert!(sorted(&items), "{items:?}");
+            assert_eq!(owned(items), tumor.all_items(&p));
+        }
+        assert_eq!(odd.item("primarySite").as_deref(), Some("C504"));
+        assert!(JsonItems::parse("not json").0.is_empty());
     }
 
     #[test]

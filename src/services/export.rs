@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use chrono::{Local, NaiveDate};
 use diesel::prelude::*;
@@ -21,17 +21,17 @@ use crate::db::DbConn;
 use crate::db::schema::{patients, tumors};
 use crate::domain::date::PartialDate;
 use crate::domain::naaccr::{
-    CombinedDictionary, Dictionary, ItemLevel, NaaccrPatient, NaaccrTumor, NaaccrVersion,
-    NaaccrWriteError, NaaccrXmlWriter, RecordType, UserDictionary, WriterOptions,
+    BorrowedPatient, CombinedDictionary, Dictionary, ItemLevel, NaaccrPatient, NaaccrTumor,
+    NaaccrVersion, NaaccrWriteError, NaaccrXmlWriter, PatientFormatter, RecordType, UserDictionary,
+    WriterOptions,
 };
 use crate::error::AppError;
 use crate::models::patient::{Patient, Scope};
+use crate::models::record::JsonItems;
 use crate::models::tumor::Tumor;
 
 /// Patients loaded per query: memory stays flat whatever the number of patients.
-const CHUNK: i64 = 2000;
-/// Patients waiting for the writer thread at most.
-const QUEUE: usize = 2048;
+const CHUNK: i64 = 1000;
 
 /// Which tumors an export or a submission run takes.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +145,23 @@ pub fn for_each_case(
     selection: &CaseSelection,
     mut each: impl FnMut(CaseRecord) -> Result<bool, AppError>,
 ) -> Result<(), AppError> {
+    for_each_chunk(conn, scope, selection, |cases| {
+        for case in cases {
+            if !each(case)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// [`for_each_case`] a chunk at a time: `each` gets the selected cases of up to `CHUNK` patients.
+pub fn for_each_chunk(
+    conn: &mut DbConn,
+    scope: &Scope,
+    selection: &CaseSelection,
+    mut each: impl FnMut(Vec<CaseRecord>) -> Result<bool, AppError>,
+) -> Result<(), AppError> {
     let mut last_id = 0i64;
     loop {
         let mut query = patients::table
@@ -173,6 +190,7 @@ pub fn for_each_case(
             .load(conn)?;
         chunk_tumors.retain(|t| selection.takes(t));
         let mut tumors = chunk_tumors.into_iter().peekable();
+        let mut cases = Vec::with_capacity(chunk.len());
         for patient in chunk {
             let mut own = Vec::new();
             while let Some(t) = tumors.next_if(|t| t.patient_id == patient.id) {
@@ -180,15 +198,15 @@ pub fn for_each_case(
             }
             // Tumors of patients before this one cannot exist (same order); skip defensively.
             while tumors.next_if(|t| t.patient_id < patient.id).is_some() {}
-            if own.is_empty() {
-                continue;
+            if !own.is_empty() {
+                cases.push(CaseRecord {
+                    patient,
+                    tumors: own,
+                });
             }
-            if !each(CaseRecord {
-                patient,
-                tumors: own,
-            })? {
-                return Ok(());
-            }
+        }
+        if !cases.is_empty() && !each(cases)? {
+            return Ok(());
         }
     }
 }
@@ -311,6 +329,7 @@ fn write_file(
     let io_error = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("export file: {e}"));
     let output = Sink::create(path).map_err(io_error)?;
     let mut options = WriterOptions::new(request.version, request.record_type);
+    options.leave_out_undefined = true;
     options.user_dictionaries = request.user_dictionaries.clone();
     options.left_zero_padding = request.left_zero_padding;
     options.time_generated = Some(Local::now().fixed_offset());
@@ -326,64 +345,99 @@ fn write_file(
             .add_user(user.clone())
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
     }
-    let mut summary = ExportSummary::default();
-    // The database is read and records are built here; a writer thread formats and writes them.
+    let sex_id = target_id(&dictionary, ItemLevel::Patient, "sexAssignedAtBirth".into());
+    let formatter = writer.formatter();
+    let format = |cases: Vec<CaseRecord>, first_ordinal: usize| {
+        format_chunk(&formatter, &sex_id, cases, first_ordinal)
+    };
+    // This thread reads the database; `WORKERS` threads format chunks of patients; the writing
+    // thread takes their bytes in file order (and hands them to the file thread, which hashes).
     let patients_done = AtomicUsize::new(0);
     let tumors_done = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::sync_channel::<Queued>(QUEUE);
+    let (jobs, job_queue) = mpsc::sync_channel::<Job>(WORKERS);
+    let job_queue = Mutex::new(job_queue);
+    let (in_order, results) = mpsc::sync_channel::<mpsc::Receiver<Formatted>>(WORKERS + 1);
     let (read, written) = std::thread::scope(|threads| {
         let (patients_done, tumors_done) = (&patients_done, &tumors_done);
-        let writing = threads.spawn(move || {
-            let mut skipped = Vec::new();
-            let mut tumor_ids = Vec::new();
-            for queued in receiver {
-                match writer.write_patient(&queued.record) {
-                    Ok(()) => tumor_ids.extend(queued.tumors),
-                    Err(NaaccrWriteError::InvalidItems(issues)) => skipped.push(SkippedPatient {
-                        patient_id: queued.patient_id,
-                        reasons: issues.iter().map(ToString::to_string).collect(),
-                    }),
-                    Err(e) => return Err(e),
+        for _ in 0..WORKERS {
+            let (job_queue, format) = (&job_queue, &format);
+            threads.spawn(move || {
+                loop {
+                    let job = match job_queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(Job {
+                        cases,
+                        first_ordinal,
+                        reply,
+                    }) = job
+                    else {
+                        return;
+                    };
+                    // The writing thread gone (an error) ends the work at the next chunk.
+                    if reply.send(format(cases, first_ordinal)).is_err() {
+                        return;
+                    }
                 }
+            });
+        }
+        let writing = threads.spawn(move || -> Result<_, NaaccrWriteError> {
+            let mut done = Formatted::default();
+            for result in results {
+                let Ok(chunk) = result.recv() else {
+                    return Err(NaaccrWriteError::Io(std::io::Error::other(
+                        "a formatting thread failed",
+                    )));
+                };
+                writer.write_formatted(&chunk.xml, chunk.patients, chunk.tumors)?;
+                done.skipped.extend(chunk.skipped);
+                done.tumor_ids.extend(chunk.tumor_ids);
+                done.not_defined.extend(chunk.not_defined);
                 patients_done.store(writer.patient_count(), Ordering::Relaxed);
                 tumors_done.store(writer.tumor_count(), Ordering::Relaxed);
             }
-            Ok((writer, skipped, tumor_ids))
+            Ok((writer, done))
         });
-        let mut since_progress = 0usize;
-        let read = for_each_case(conn, scope, &request.selection, |case| {
-            let record = naaccr_patient(&case, &dictionary, &mut summary.items_not_in_dictionary);
-            let queued = Queued {
-                patient_id: case.patient.id,
-                tumors: case.tumors.iter().map(|t| (t.id, t.updated_at)).collect(),
-                record,
-            };
-            if sender.send(queued).is_err() {
-                // The writer stopped on an error: it is reported below.
+        let mut next_ordinal = 1;
+        let read = for_each_chunk(conn, scope, &request.selection, |cases| {
+            let first_ordinal = next_ordinal;
+            next_ordinal += cases.len();
+            let (reply, result) = mpsc::sync_channel(1);
+            // Either send fails only when the writing thread stopped on an error, reported below.
+            if in_order.send(result).is_err() {
                 return Ok(false);
             }
-            since_progress += 1;
-            if since_progress >= CHUNK as usize {
-                since_progress = 0;
-                progress(
-                    patients_done.load(Ordering::Relaxed),
-                    tumors_done.load(Ordering::Relaxed),
-                )?;
+            let job = Job {
+                cases,
+                first_ordinal,
+                reply,
+            };
+            if jobs.send(job).is_err() {
+                return Ok(false);
             }
+            progress(
+                patients_done.load(Ordering::Relaxed),
+                tumors_done.load(Ordering::Relaxed),
+            )?;
             Ok(true)
         });
-        drop(sender);
+        drop((jobs, in_order));
         (read, writing.join())
     });
     let written = written
         .map_err(|_| AppError::Internal(anyhow::anyhow!("export: the writer thread failed")))?
         .map_err(|e| AppError::Internal(anyhow::anyhow!("export: {e}")))?;
     read?;
-    let (writer, skipped, tumor_ids) = written;
-    summary.skipped = skipped;
-    summary.tumor_ids = tumor_ids;
-    summary.patients = writer.patient_count();
-    summary.tumors = writer.tumor_count();
+    let (writer, done) = written;
+    let mut summary = ExportSummary {
+        skipped: done.skipped,
+        tumor_ids: done.tumor_ids,
+        items_not_in_dictionary: done.not_defined,
+        patients: writer.patient_count(),
+        tumors: writer.tumor_count(),
+        ..ExportSummary::default()
+    };
     (summary.checksum, summary.bytes) = writer
         .finish()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("export: {e}")))?
@@ -391,6 +445,87 @@ fn write_file(
         .map_err(io_error)?;
     progress(summary.patients, summary.tumors)?;
     Ok(summary)
+}
+
+/// Threads formatting patients during an export (the database reader and the writer are two more).
+const WORKERS: usize = 2;
+
+/// A chunk of cases on its way to a formatting thread, and where its result goes.
+struct Job {
+    cases: Vec<CaseRecord>,
+    /// Position in the file of the chunk's first patient (named in item problems).
+    first_ordinal: usize,
+    reply: mpsc::SyncSender<Formatted>,
+}
+
+/// A chunk formatted: its XML and what it holds.
+#[derive(Default)]
+struct Formatted {
+    xml: Vec<u8>,
+    patients: usize,
+    tumors: usize,
+    skipped: Vec<SkippedPatient>,
+    tumor_ids: Vec<(i64, chrono::NaiveDateTime)>,
+    not_defined: BTreeSet<String>,
+}
+
+/// Formats the cases of a chunk: each patient's items borrowed from its rows (no copy of the
+/// values), checked and written by the formatter; a patient with invalid items is skipped whole.
+fn format_chunk(
+    formatter: &PatientFormatter,
+    sex_id: &str,
+    cases: Vec<CaseRecord>,
+    first_ordinal: usize,
+) -> Formatted {
+    let mut out = Formatted {
+        xml: Vec::with_capacity(cases.len() * 2600),
+        ..Formatted::default()
+    };
+    for (n, case) in cases.iter().enumerate() {
+        let patient_json = JsonItems::parse(&case.patient.items);
+        let tumor_json: Vec<JsonItems<'_>> = case
+            .tumors
+            .iter()
+            .map(|t| JsonItems::parse(&t.items))
+            .collect();
+        let mut items = case.patient.borrowed_items(&patient_json);
+        if sex_id != "sexAssignedAtBirth" {
+            for item in items
+                .iter_mut()
+                .filter(|(id, _)| *id == "sexAssignedAtBirth")
+            {
+                item.0 = sex_id;
+            }
+        }
+        let record = BorrowedPatient {
+            items,
+            tumors: case
+                .tumors
+                .iter()
+                .zip(&tumor_json)
+                .map(|(t, json)| t.borrowed_items(json, &case.patient))
+                .collect(),
+        };
+        let not_defined = &mut out.not_defined;
+        let mut left_out = |id: &str| {
+            if !not_defined.contains(id) {
+                not_defined.insert(id.to_string());
+            }
+        };
+        match formatter.format(&record, first_ordinal + n, &mut out.xml, &mut left_out) {
+            Ok(()) => {
+                out.patients += 1;
+                out.tumors += case.tumors.len();
+                out.tumor_ids
+                    .extend(case.tumors.iter().map(|t| (t.id, t.updated_at)));
+            }
+            Err(issues) => out.skipped.push(SkippedPatient {
+                patient_id: case.patient.id,
+                reasons: issues.iter().map(ToString::to_string).collect(),
+            }),
+        }
+    }
+    out
 }
 
 /// Bytes handed to the file thread at a time.
@@ -407,7 +542,7 @@ struct HashedFile {
 impl HashedFile {
     fn create(path: &Path) -> std::io::Result<HashedFile> {
         let mut file = std::fs::File::create(path)?;
-        let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(8);
+        let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
         let worker = std::thread::spawn(move || {
             let mut hasher = Sha256::new();
             let mut bytes = 0u64;
@@ -516,13 +651,6 @@ impl Write for Sink {
             Sink::Gzip(w) => w.flush(),
         }
     }
-}
-
-/// A patient on its way to the writer thread.
-struct Queued {
-    patient_id: i64,
-    tumors: Vec<(i64, chrono::NaiveDateTime)>,
-    record: NaaccrPatient,
 }
 
 /// Parses a `--diagnosed-from`/`--diagnosed-to` date (YYYY, YYYY-MM, YYYY-MM-DD or CCYYMMDD).

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
+use rustc_hash::FxHashMap;
 
 /// Namespace of NAACCR data and dictionary files.
 pub const NAACCR_NAMESPACE: &str = "http://naaccr.org/naaccrxml";
@@ -513,15 +514,17 @@ pub enum DictionaryError {
 #[derive(Debug, Clone, Default)]
 struct ItemIndex {
     items: Vec<ItemDef>,
-    by_id: HashMap<String, usize>,
-    by_number: HashMap<u32, usize>,
+    /// Fx hashing: the keys are the dictionary's own ids, and exports and imports look up
+    /// millions of items.
+    by_id: FxHashMap<String, usize>,
+    by_number: FxHashMap<u32, usize>,
 }
 
 impl ItemIndex {
     fn build(uri: &str, items: Vec<ItemDef>) -> Result<Self, DictionaryError> {
         let mut index = ItemIndex {
-            by_id: HashMap::with_capacity(items.len()),
-            by_number: HashMap::with_capacity(items.len()),
+            by_id: FxHashMap::with_capacity_and_hasher(items.len(), Default::default()),
+            by_number: FxHashMap::with_capacity_and_hasher(items.len(), Default::default()),
             items: Vec::with_capacity(items.len()),
         };
         for item in items {

@@ -17,7 +17,7 @@ pub use dictionary::{
 pub use flat::{FlatReadError, FlatV18Reader};
 pub use io::{NaaccrOutput, create_output, open_input};
 pub use issue::{IssueKind, ItemIssue};
-pub use record::{NaaccrPatient, NaaccrTumor};
+pub use record::{BorrowedPatient, NaaccrPatient, NaaccrTumor};
 pub use value::{ValueError, check_value};
 pub use xml_reader::{NaaccrDataHeader, NaaccrReadError, NaaccrXmlReader};
-pub use xml_writer::{NaaccrWriteError, NaaccrXmlWriter, WriterOptions};
+pub use xml_writer::{NaaccrWriteError, NaaccrXmlWriter, PatientFormatter, WriterOptions};

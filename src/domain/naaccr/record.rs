@@ -18,7 +18,29 @@ pub struct NaaccrTumor {
     pub items: BTreeMap<String, String>,
 }
 
+/// A patient's items borrowed from wherever they are held (a [`NaaccrPatient`], or database rows
+/// during an export): `(naaccrId, value)` pairs for the patient and for each tumor.
+#[derive(Debug, Clone, Default)]
+pub struct BorrowedPatient<'a> {
+    pub items: Vec<(&'a str, &'a str)>,
+    pub tumors: Vec<Vec<(&'a str, &'a str)>>,
+}
+
 impl NaaccrPatient {
+    /// The items as borrowed pairs (what the writer formats).
+    pub fn borrowed(&self) -> BorrowedPatient<'_> {
+        fn pairs(items: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+            items
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        }
+        BorrowedPatient {
+            items: pairs(&self.items),
+            tumors: self.tumors.iter().map(|t| pairs(&t.items)).collect(),
+        }
+    }
+
     /// Value of a patient-level item, if present and not empty.
     pub fn item(&self, naaccr_id: &str) -> Option<&str> {
         self.items

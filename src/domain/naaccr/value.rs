@@ -257,9 +257,13 @@ pub fn read_flat_field<'a>(def: &ItemDef, raw: &'a str) -> &'a str {
 /// Prepares text for XML: CR and CRLF become LF, other control characters (except tab) are dropped,
 /// as the reference writer does by default.
 pub fn normalize_text(value: &str) -> Cow<'_, str> {
-    if !value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    // Control characters are the bytes below 0x20, 0x7F, and U+0080–U+009F (0xC2 0x80–0x9F in
+    // UTF-8): values without such bytes (nearly all) are checked byte by byte without decoding.
+    let plain = |b: &u8| (*b >= 0x20 && *b != 0x7F && *b != 0xC2) || *b == b'\n' || *b == b'\t';
+    if value.as_bytes().iter().all(plain)
+        || !value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
         return Cow::Borrowed(value);
     }

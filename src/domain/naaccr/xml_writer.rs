@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use quick_xml::Writer;
@@ -12,7 +13,7 @@ use super::dictionary::{
     NaaccrVersion, RecordType, UserDictionary,
 };
 use super::issue::{IssueKind, ItemIssue};
-use super::record::NaaccrPatient;
+use super::record::{BorrowedPatient, NaaccrPatient};
 use super::value::{apply_zero_padding, check_value, normalize_text};
 
 /// Specification version this writer produces.
@@ -35,6 +36,10 @@ pub struct WriterOptions {
     pub time_generated: Option<DateTime<FixedOffset>>,
     /// Indent by two spaces, one element per line; `false` writes the document without whitespace.
     pub indent: bool,
+    /// Leave out patient and tumor items the dictionary does not define at their level (and name
+    /// them to the caller) instead of refusing the patient: an export of stored data whose
+    /// dictionary lacks some stored items.
+    pub leave_out_undefined: bool,
 }
 
 impl WriterOptions {
@@ -48,6 +53,7 @@ impl WriterOptions {
             left_zero_padding: false,
             time_generated: None,
             indent: true,
+            leave_out_undefined: false,
         }
     }
 }
@@ -87,8 +93,8 @@ pub struct NaaccrXmlWriter<W: Write> {
     scratch: Vec<u8>,
     /// Nothing written inside the root element yet (quick-xml closes an empty element inline).
     root_empty: bool,
-    options: WriterOptions,
-    dictionary: CombinedDictionary,
+    indent: bool,
+    formatter: PatientFormatter,
     patients: usize,
     tumors: usize,
 }
@@ -114,7 +120,8 @@ impl<W: Write> NaaccrXmlWriter<W> {
         let mut issues = Vec::new();
         let mut prepared = Vec::new();
         for (naaccr_id, value) in root_items {
-            if let Some(item) = prepare_item(
+            // Root items are always checked (`leave_out_undefined` is for patients and tumors).
+            if let Ok(Some(item)) = prepare_item(
                 &dictionary,
                 &options,
                 ItemLevel::NaaccrData,
@@ -183,8 +190,11 @@ impl<W: Write> NaaccrXmlWriter<W> {
             out,
             scratch,
             root_empty,
-            options,
-            dictionary,
+            indent: options.indent,
+            formatter: PatientFormatter {
+                dictionary: Arc::new(dictionary),
+                options: Arc::new(options),
+            },
             patients: 0,
             tumors: 0,
         })
@@ -195,50 +205,40 @@ impl<W: Write> NaaccrXmlWriter<W> {
     /// patient and go on. Items of other record types are left out silently (e.g. names in an I file).
     pub fn write_patient(&mut self, patient: &NaaccrPatient) -> Result<(), NaaccrWriteError> {
         let ordinal = self.patients + 1;
-        let mut issues = Vec::new();
-        let Self {
-            scratch,
-            dictionary,
-            options,
-            ..
-        } = self;
-        let indent = options.indent;
+        let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        line(scratch, indent, 1, b"<Patient>");
-        let mut empty = true;
-        for (id, value) in &patient.items {
-            let level = ItemLevel::Patient;
-            let at = (Some(ordinal), None);
-            if let Some(item) = prepare_item(dictionary, options, level, id, value, at, &mut issues)
-            {
-                item_xml(scratch, indent, 2, item.naaccr_id, &item.value);
-                empty = false;
-            }
+        let formatted =
+            self.formatter
+                .format(&patient.borrowed(), ordinal, &mut scratch, &mut |_| {});
+        let result = match formatted {
+            Ok(()) => self.write_formatted(&scratch, 1, patient.tumors.len()),
+            Err(issues) => Err(NaaccrWriteError::InvalidItems(issues)),
+        };
+        self.scratch = scratch;
+        result
+    }
+
+    /// A formatter with this writer's dictionary and options, for formatting patients on other
+    /// threads; their bytes come back through [`Self::write_formatted`] in file order.
+    pub fn formatter(&self) -> PatientFormatter {
+        self.formatter.clone()
+    }
+
+    /// Writes `xml`, the output of [`PatientFormatter::format`] for `patients` patients with
+    /// `tumors` tumors in all.
+    pub fn write_formatted(
+        &mut self,
+        xml: &[u8],
+        patients: usize,
+        tumors: usize,
+    ) -> Result<(), NaaccrWriteError> {
+        if patients == 0 {
+            return Ok(());
         }
-        for (t, tumor) in patient.tumors.iter().enumerate() {
-            line(scratch, indent, 2, b"<Tumor>");
-            let mut tumor_empty = true;
-            for (id, value) in &tumor.items {
-                let level = ItemLevel::Tumor;
-                let at = (Some(ordinal), Some(t + 1));
-                if let Some(item) =
-                    prepare_item(dictionary, options, level, id, value, at, &mut issues)
-                {
-                    item_xml(scratch, indent, 3, item.naaccr_id, &item.value);
-                    tumor_empty = false;
-                }
-            }
-            line(scratch, indent && !tumor_empty, 2, b"</Tumor>");
-            empty = false;
-        }
-        line(scratch, indent && !empty, 1, b"</Patient>");
-        if !issues.is_empty() {
-            return Err(NaaccrWriteError::InvalidItems(issues));
-        }
-        self.out.write_all(&self.scratch)?;
+        self.out.write_all(xml)?;
         self.root_empty = false;
-        self.patients += 1;
-        self.tumors += patient.tumors.len();
+        self.patients += patients;
+        self.tumors += tumors;
         Ok(())
     }
 
@@ -258,7 +258,7 @@ impl<W: Write> NaaccrXmlWriter<W> {
         self.scratch.clear();
         line(
             &mut self.scratch,
-            self.options.indent && !self.root_empty,
+            self.indent && !self.root_empty,
             0,
             b"</NaaccrData>",
         );
@@ -270,6 +270,75 @@ impl<W: Write> NaaccrXmlWriter<W> {
     }
 }
 
+/// Formats patients as the writer does (same checks, same layout), without writing them: an
+/// export formats chunks of patients on several threads and writes the bytes in order with
+/// [`NaaccrXmlWriter::write_formatted`]. Cheap to clone.
+#[derive(Clone)]
+pub struct PatientFormatter {
+    dictionary: Arc<CombinedDictionary>,
+    options: Arc<WriterOptions>,
+}
+
+impl PatientFormatter {
+    /// Appends one patient's XML to `buf`. `ordinal` (1-based position in the file) is named in
+    /// the issues. On any problem `buf` is left as it was and all problems are returned. With
+    /// [`WriterOptions::leave_out_undefined`], items the dictionary does not define at their level
+    /// are left out and passed to `left_out` instead of being problems.
+    pub fn format(
+        &self,
+        patient: &BorrowedPatient<'_>,
+        ordinal: usize,
+        buf: &mut Vec<u8>,
+        left_out: &mut dyn FnMut(&str),
+    ) -> Result<(), Vec<ItemIssue>> {
+        let start = buf.len();
+        let mut issues = Vec::new();
+        let (dictionary, options) = (&*self.dictionary, &*self.options);
+        let indent = options.indent;
+        let mut check = |level, id, value, at, buf: &mut Vec<u8>, depth| {
+            let item = prepare_item(dictionary, options, level, id, value, at, &mut issues);
+            match item {
+                Ok(Some(item)) => {
+                    item_xml(buf, indent, depth, item.naaccr_id, &item.value);
+                    true
+                }
+                Ok(None) => false,
+                Err(Undefined) => {
+                    left_out(id);
+                    false
+                }
+            }
+        };
+        line(buf, indent, 1, b"<Patient>");
+        let mut empty = true;
+        for &(id, value) in &patient.items {
+            let at = (Some(ordinal), None);
+            empty &= !check(ItemLevel::Patient, id, value, at, buf, 2);
+        }
+        for (t, tumor) in patient.tumors.iter().enumerate() {
+            line(buf, indent, 2, b"<Tumor>");
+            let mut tumor_empty = true;
+            for &(id, value) in tumor {
+                let at = (Some(ordinal), Some(t + 1));
+                tumor_empty &= !check(ItemLevel::Tumor, id, value, at, buf, 3);
+            }
+            line(buf, indent && !tumor_empty, 2, b"</Tumor>");
+            empty = false;
+        }
+        line(buf, indent && !empty, 1, b"</Patient>");
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            buf.truncate(start);
+            Err(issues)
+        }
+    }
+}
+
+/// An item the dictionary does not define at its level, left out under
+/// [`WriterOptions::leave_out_undefined`].
+struct Undefined;
+
 /// Checks one item for writing; `None` when it is left out (empty, other record type) or wrong
 /// (then an issue is pushed).
 fn prepare_item<'a>(
@@ -280,9 +349,9 @@ fn prepare_item<'a>(
     value: &'a str,
     (patient, tumor): (Option<usize>, Option<usize>),
     issues: &mut Vec<ItemIssue>,
-) -> Option<PreparedItem<'a>> {
+) -> Result<Option<PreparedItem<'a>>, Undefined> {
     if value.is_empty() {
-        return None;
+        return Ok(None);
     }
     let mut issue = |kind| {
         issues.push(ItemIssue {
@@ -293,29 +362,36 @@ fn prepare_item<'a>(
             kind,
         })
     };
+    let leave_out = options.leave_out_undefined && level != ItemLevel::NaaccrData;
     let Some(def) = dictionary.item(naaccr_id) else {
+        if leave_out {
+            return Err(Undefined);
+        }
         issue(IssueKind::UnknownItem);
-        return None;
+        return Ok(None);
     };
     if def.level != level {
+        if leave_out {
+            return Err(Undefined);
+        }
         issue(IssueKind::WrongLevel {
             defined: def.level,
             found: level,
         });
-        return None;
+        return Ok(None);
     }
     if !def.record_types.contains(options.record_type) {
-        return None;
+        return Ok(None);
     }
     let value = normalize_for_writing(def, value, options.left_zero_padding);
     if let Err(e) = check_value(def, &value) {
         issue(IssueKind::InvalidValue(e));
-        return None;
+        return Ok(None);
     }
-    Some(PreparedItem {
+    Ok(Some(PreparedItem {
         naaccr_id: &def.naaccr_id,
         value,
-    })
+    }))
 }
 
 fn normalize_for_writing<'a>(def: &ItemDef, value: &'a str, zero_padding: bool) -> Cow<'a, str> {
