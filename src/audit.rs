@@ -215,12 +215,16 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, events: &[AuditEvent]) -> Q
             .iter()
             .map(|e| new_row(actor, e))
             .collect::<QueryResult<Vec<_>>>()?;
-        // Multi-row inserts are backend-specific in diesel: one arm per backend, same statement.
+        // One multi-row statement on PostgreSQL; row by row on SQLite (see `db::sqlite_rows`).
         match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table)
-                .values(&rows)
-                .execute(c)?,
+            DbConn::Sqlite(c) => crate::db::sqlite_rows(c, |c| {
+                rows.iter().try_fold(0, |n, row| {
+                    Ok(n + diesel::insert_into(audit_events::table)
+                        .values(row)
+                        .execute(c)?)
+                })
+            })?,
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(audit_events::table)
                 .values(&rows)

@@ -267,7 +267,14 @@ pub fn insert(conn: &mut DbConn, patient: &mut Patient) -> QueryResult<Patient> 
     find_scoped(conn, &Scope::All, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Inserts many patients in one statement per chunk (bulk loads: demo data, imports).
+#[cfg(feature = "sqlite")]
+diesel::define_sql_function! {
+    /// SQLite's id of the row the connection inserted last.
+    fn last_insert_rowid() -> diesel::sql_types::BigInt;
+}
+
+/// Inserts many patients (bulk loads: demo data, imports): one statement per chunk on
+/// PostgreSQL, one per row inside the transaction on SQLite (see `db::sqlite_rows`).
 pub fn insert_many(conn: &mut DbConn, rows: &mut [Patient]) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks_mut(500) {
@@ -275,13 +282,21 @@ pub fn insert_many(conn: &mut DbConn, rows: &mut [Patient]) -> QueryResult<Vec<i
             p.refresh_keys();
         }
         let values: &[Patient] = chunk;
-        // Multi-row inserts are backend-specific in diesel: one arm per backend, same statement.
+        // One multi-row statement on PostgreSQL; row by row on SQLite (see `db::sqlite_rows`).
         let mut chunk_ids: Vec<i64> = match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(patients::table)
-                .values(values)
-                .returning(patients::id)
-                .get_results(c)?,
+            DbConn::Sqlite(c) => crate::db::sqlite_rows(c, |c| {
+                values
+                    .iter()
+                    .map(|row| {
+                        // Not RETURNING: SQLite runs it as a trigger, which journals the statement.
+                        diesel::insert_into(patients::table)
+                            .values(row)
+                            .execute(c)?;
+                        diesel::select(last_insert_rowid()).get_result(c)
+                    })
+                    .collect::<QueryResult<Vec<i64>>>()
+            })?,
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(patients::table)
                 .values(values)

@@ -117,9 +117,12 @@ pub fn insert_many(conn: &mut DbConn, rows: &[Tumor]) -> QueryResult<()> {
     for chunk in rows.chunks(300) {
         match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(tumors::table)
-                .values(chunk)
-                .execute(c)?,
+            // Row by row on SQLite (see `db::sqlite_rows`).
+            DbConn::Sqlite(c) => crate::db::sqlite_rows(c, |c| {
+                chunk.iter().try_fold(0, |n, row| {
+                    Ok(n + diesel::insert_into(tumors::table).values(row).execute(c)?)
+                })
+            })?,
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(tumors::table)
                 .values(chunk)

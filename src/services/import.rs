@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
+use std::sync::mpsc;
 
 use diesel::Connection;
 
@@ -175,7 +176,45 @@ impl Source {
             Source::Flat(r) => r.take_issues(),
         }
     }
+
+    /// Reads the whole source on this thread, handing what it reads to `sender` in batches of
+    /// `READ_AHEAD` (each with the issues found while reading it). Ends at the end of the
+    /// source, or when the receiver is gone.
+    fn read_into(mut self, sender: &mpsc::SyncSender<Vec<Read>>) {
+        let mut batch = Vec::with_capacity(READ_AHEAD);
+        loop {
+            let next = self.next();
+            let issues = self.take_issues();
+            let end = matches!(next, None | Some(Next::Stop(_)));
+            batch.push(Read { next, issues });
+            if (end || batch.len() >= READ_AHEAD)
+                && sender
+                    .send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(READ_AHEAD),
+                    ))
+                    .is_err()
+            {
+                return;
+            }
+            if end {
+                return;
+            }
+        }
+    }
 }
+
+/// What the reading thread found: a patient, a skipped line or the end, and the issues found
+/// while reading it.
+struct Read {
+    next: Option<Next>,
+    issues: Vec<ItemIssue>,
+}
+
+/// Patients (or skipped lines) handed from the reading thread at a time.
+const READ_AHEAD: usize = 256;
+/// Batches the reading thread may be ahead of the database.
+const READ_QUEUE: usize = 8;
 
 /// Issues that keep a patient out of the database: its data would be wrong or incomplete.
 fn rejects(kind: &IssueKind) -> bool {
@@ -230,11 +269,44 @@ pub fn import_file<W: Write>(
     problem_csv: Option<&mut csv::Writer<W>>,
     mut progress: impl FnMut(&ImportReport) -> Result<(), AppError>,
 ) -> Result<ImportReport, AppError> {
-    let mut source = Source::open(path, user_dictionaries)?;
+    let source = Source::open(path, user_dictionaries)?;
     let mut report = ImportReport {
         format: source.format(),
         ..ImportReport::default()
     };
+    // The file is read and checked on a second thread while this one stores what was read.
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Read>>(READ_QUEUE);
+    std::thread::scope(|threads| {
+        threads.spawn(move || source.read_into(&sender));
+        let mut reads = receiver.iter().flatten();
+        let mut next_read = move || reads.next();
+        store_all(
+            conn,
+            actor,
+            facility_id,
+            path,
+            &mut report,
+            problem_csv,
+            &mut next_read,
+            &mut progress,
+        )
+        // Leaving the scope drops the receiver, so a reading thread still going stops at its next batch.
+    })?;
+    Ok(report)
+}
+
+/// The import loop: takes what the reading thread read, batches patients and stores them.
+#[allow(clippy::too_many_arguments)]
+fn store_all<W: Write>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    facility_id: i64,
+    path: &Path,
+    report: &mut ImportReport,
+    problem_csv: Option<&mut csv::Writer<W>>,
+    next_read: &mut dyn FnMut() -> Option<Read>,
+    progress: &mut dyn FnMut(&ImportReport) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -248,10 +320,13 @@ pub fn import_file<W: Write>(
     // Identity keys of the patients of the batch.
     let mut keys: HashSet<String> = HashSet::new();
     loop {
-        let next = source.next();
-        let issues = source.take_issues();
+        // The reading thread ends with `None` or a stop; nothing more means it failed.
+        let Read { next, issues } = next_read().unwrap_or_else(|| Read {
+            next: Some(Next::Stop("the file could not be read to its end".into())),
+            issues: Vec::new(),
+        });
         let mut problems = Problems {
-            report: &mut report,
+            report: &mut *report,
             csv: csv.as_deref_mut(),
         };
         let mut accepted = None;
@@ -321,7 +396,7 @@ pub fn import_file<W: Write>(
         }
         if finished && !issues.is_empty() {
             let mut problems = Problems {
-                report: &mut report,
+                report: &mut *report,
                 csv: csv.as_deref_mut(),
             };
             for issue in &issues {
@@ -334,11 +409,11 @@ pub fn import_file<W: Write>(
             facility_id,
             &file_name,
             &mut batch,
-            &mut report,
+            report,
             csv.as_deref_mut(),
         )?;
         keys.clear();
-        progress(&report)?;
+        progress(report)?;
         if let Some((ordinal, p, own)) = held {
             keys.extend(own);
             batch.push((ordinal, p));
@@ -351,7 +426,7 @@ pub fn import_file<W: Write>(
         csv.flush()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("problem list: {e}")))?;
     }
-    Ok(report)
+    Ok(())
 }
 
 fn problem_of(issue: &ItemIssue, patient: &NaaccrPatient, outcome: &'static str) -> ImportProblem {
