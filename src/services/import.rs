@@ -280,16 +280,18 @@ pub fn import_file<W: Write>(
         threads.spawn(move || source.read_into(&sender));
         let mut reads = receiver.iter().flatten();
         let mut next_read = move || reads.next();
-        store_all(
-            conn,
-            actor,
-            facility_id,
-            path,
-            &mut report,
-            problem_csv,
-            &mut next_read,
-            &mut progress,
-        )
+        crate::db::bulk_load(conn, |conn| {
+            store_all(
+                conn,
+                actor,
+                facility_id,
+                path,
+                &mut report,
+                problem_csv,
+                &mut next_read,
+                &mut progress,
+            )
+        })
         // Leaving the scope drops the receiver, so a reading thread still going stops at its next batch.
     })?;
     Ok(report)
