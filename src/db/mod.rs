@@ -263,9 +263,9 @@ where
 ///
 /// This is how the models insert many rows on SQLite. Diesel runs a multi-row insert there as one
 /// statement per row inside a savepoint, and under a savepoint SQLite copies every page it changes
-/// to a statement journal first: for a bulk import into large indexed tables that copying was a
-/// third of the work. Foreign keys are checked at commit for the same reason (the setting ends
-/// with the transaction).
+/// to a statement journal first: for a bulk import into large indexed tables that copying took
+/// over a quarter of the database thread's time. Foreign keys are checked at commit for the
+/// same reason (the setting ends with the transaction).
 #[cfg(feature = "sqlite")]
 pub fn sqlite_rows<T>(
     c: &mut diesel::SqliteConnection,

@@ -21,9 +21,8 @@ use crate::db::DbConn;
 use crate::db::schema::{patients, tumors};
 use crate::domain::date::PartialDate;
 use crate::domain::naaccr::{
-    BorrowedPatient, CombinedDictionary, Dictionary, ItemLevel, NaaccrPatient, NaaccrTumor,
-    NaaccrVersion, NaaccrWriteError, NaaccrXmlWriter, PatientFormatter, RecordType, UserDictionary,
-    WriterOptions,
+    BorrowedPatient, CombinedDictionary, Dictionary, NaaccrVersion, NaaccrWriteError,
+    NaaccrXmlWriter, PatientFormatter, RecordType, UserDictionary, WriterOptions,
 };
 use crate::error::AppError;
 use crate::models::patient::{Patient, Scope};
@@ -211,54 +210,14 @@ pub fn for_each_chunk(
     }
 }
 
-/// Turns a stored patient into the NAACCR view of `dictionary`: items the dictionary does not
-/// define at that level are left out and named in `not_defined`.
-pub fn naaccr_patient(
-    case: &CaseRecord,
-    dictionary: &CombinedDictionary,
-    not_defined: &mut BTreeSet<String>,
-) -> NaaccrPatient {
-    let mut keep = |level: ItemLevel, items: std::collections::BTreeMap<String, String>| {
-        items
-            .into_iter()
-            .filter_map(|(id, value)| {
-                let id = target_id(dictionary, level, id);
-                match dictionary.item(&id) {
-                    Some(def) if def.level == level => Some((id, value)),
-                    _ => {
-                        if !not_defined.contains(&id) {
-                            not_defined.insert(id);
-                        }
-                        None
-                    }
-                }
-            })
-            .collect()
-    };
-    let patient_items = keep(ItemLevel::Patient, case.patient.all_items());
-    let tumors = case
-        .tumors
-        .iter()
-        .map(|t| NaaccrTumor {
-            items: keep(ItemLevel::Tumor, t.all_items(&case.patient)),
-        })
-        .collect();
-    NaaccrPatient {
-        items: patient_items,
-        tumors,
+/// The id sex is written under: the application stores `sexAssignedAtBirth` (v26); a v25 file
+/// calls it `sex`.
+fn sex_item_id(dictionary: &CombinedDictionary) -> &'static str {
+    if dictionary.item("sexAssignedAtBirth").is_none() && dictionary.item("sex").is_some() {
+        "sex"
+    } else {
+        "sexAssignedAtBirth"
     }
-}
-
-/// The application stores sex as `sexAssignedAtBirth` (v26); a v25 file calls it `sex`.
-fn target_id(dictionary: &CombinedDictionary, level: ItemLevel, id: String) -> String {
-    if level == ItemLevel::Patient
-        && id == "sexAssignedAtBirth"
-        && dictionary.item(&id).is_none()
-        && dictionary.item("sex").is_some()
-    {
-        return "sex".into();
-    }
-    id
 }
 
 /// A temporary name beside `target` that keeps its ending (so `.gz` still means gzip).
@@ -345,10 +304,10 @@ fn write_file(
             .add_user(user.clone())
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
     }
-    let sex_id = target_id(&dictionary, ItemLevel::Patient, "sexAssignedAtBirth".into());
+    let sex_id = sex_item_id(&dictionary);
     let formatter = writer.formatter();
     let format = |cases: Vec<CaseRecord>, first_ordinal: usize| {
-        format_chunk(&formatter, &sex_id, cases, first_ordinal)
+        format_chunk(&formatter, sex_id, cases, first_ordinal)
     };
     // This thread reads the database; `WORKERS` threads format chunks of patients; the writing
     // thread takes their bytes in file order (and hands them to the file thread, which hashes).
