@@ -155,8 +155,9 @@ impl AuditEvent {
     }
 }
 
+// None is NULL (no column has a default): one statement shape, prepared once per connection.
 #[derive(Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 struct NewAuditRow<'a> {
     occurred_at: chrono::NaiveDateTime,
     user_id: Option<i64>,

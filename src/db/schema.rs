@@ -515,3 +515,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     qc_review_items,
     abstract_drafts,
 );
+// --- Bulk loads: secondary indexes dropped during a large import and the SQL that rebuilds them.
+diesel::table! {
+    deferred_indexes (name) {
+        name -> Text,
+        definition -> Text,
+        deferred_at -> Timestamp,
+    }
+}

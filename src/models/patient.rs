@@ -10,8 +10,14 @@ use crate::db::DbConn;
 use crate::db::schema::{facilities, patients};
 use crate::domain::names::search_key;
 
+// None is NULL on insert as on update (no nullable column has a default): an insert has one
+// statement shape, which diesel prepares once per connection instead of building its SQL per row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset, Insertable)]
-#[diesel(table_name = patients, treat_none_as_null = true)]
+#[diesel(
+    table_name = patients,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct Patient {
     #[diesel(skip_insertion)]
     pub id: i64,

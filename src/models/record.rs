@@ -61,6 +61,131 @@ fn clean(naaccr_id: &str, value: Option<String>) -> Option<String> {
     }
 }
 
+/// A row with typed columns for some items and its JSON `items` for the others.
+trait ItemRow {
+    fn json(&mut self) -> &mut String;
+    /// The typed column of `naaccr_id`, `None` when no column holds the item.
+    fn slot(&mut self, naaccr_id: &str) -> Option<Slot<'_>>;
+}
+
+/// A typed column to put an item's value in.
+enum Slot<'a> {
+    /// A NOT NULL column: no value is the empty text.
+    Required(&'a mut String),
+    Optional(&'a mut Option<String>),
+}
+
+impl Slot<'_> {
+    fn put(self, value: Option<String>) {
+        match self {
+            Slot::Required(column) => *column = value.unwrap_or_default(),
+            Slot::Optional(column) => *column = value,
+        }
+    }
+}
+
+/// `set_items` of either row: the JSON is parsed and written once.
+fn set_row_items<'a>(
+    row: &mut impl ItemRow,
+    values: impl IntoIterator<Item = (&'a str, Option<String>)>,
+) {
+    let mut extra = parse_items(row.json());
+    for (naaccr_id, value) in values {
+        let value = clean(naaccr_id, value);
+        match (row.slot(naaccr_id), value) {
+            (Some(slot), value) => slot.put(value),
+            (None, Some(v)) => {
+                extra.insert(naaccr_id.to_string(), v);
+            }
+            (None, None) => {
+                extra.remove(naaccr_id);
+            }
+        }
+    }
+    *row.json() = write_items(&extra);
+}
+
+/// `set_new_items` of either row.
+fn set_new_row_items<'a>(
+    row: &mut impl ItemRow,
+    sorted: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    let json = new_items_json(sorted, |id, value| match row.slot(id) {
+        Some(slot) => {
+            slot.put(Some(value.to_string()));
+            true
+        }
+        None => false,
+    });
+    *row.json() = json;
+}
+
+/// [`clean`] of a borrowed value.
+fn clean_ref<'a>(naaccr_id: &str, value: &'a str) -> Option<&'a str> {
+    if value.trim().is_empty() {
+        None
+    } else if keeps_spaces(naaccr_id) {
+        Some(value)
+    } else {
+        Some(value.trim())
+    }
+}
+
+/// Appends `text` to `out` as a JSON string, escaped as serde_json escapes it.
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (at, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        plain = at + 1;
+    }
+    out.push_str(&text[plain..]);
+    out.push('"');
+}
+
+/// The JSON `items` of a new row from `sorted` items (naaccrId order, no repeats, as a `BTreeMap`
+/// gives them), leaving out the items `put_column` takes: what `write_items` writes for the
+/// same items, without building a map.
+fn new_items_json<'a>(
+    sorted: impl IntoIterator<Item = (&'a str, &'a str)>,
+    mut put_column: impl FnMut(&str, &str) -> bool,
+) -> String {
+    let mut json = String::with_capacity(1024);
+    json.push('{');
+    for (naaccr_id, value) in sorted {
+        let Some(value) = clean_ref(naaccr_id, value) else {
+            continue;
+        };
+        if put_column(naaccr_id, value) {
+            continue;
+        }
+        if json.len() > 1 {
+            json.push(',');
+        }
+        push_json_str(&mut json, naaccr_id);
+        json.push(':');
+        push_json_str(&mut json, value);
+    }
+    json.push('}');
+    json
+}
+
 fn parse_items(json: &str) -> BTreeMap<String, String> {
     serde_json::from_str(json).unwrap_or_default()
 }
@@ -101,29 +226,14 @@ impl Patient {
 
     /// Sets patient-level items (`None` or blank clears one). The JSON is parsed and written once.
     pub fn set_items<'a>(&mut self, values: impl IntoIterator<Item = (&'a str, Option<String>)>) {
-        let mut extra = parse_items(&self.items);
-        for (naaccr_id, value) in values {
-            let value = clean(naaccr_id, value);
-            match naaccr_id {
-                "patientIdNumber" => self.patient_id_number = value.unwrap_or_default(),
-                "medicalRecordNumber" => self.medical_record_number = value,
-                "nameLast" => self.name_last = value.unwrap_or_default(),
-                "nameFirst" => self.name_first = value,
-                "nameMiddle" => self.name_middle = value,
-                "dateOfBirth" => self.date_of_birth = value,
-                "sexAssignedAtBirth" => self.sex = value,
-                "socialSecurityNumber" => self.social_security_number = value,
-                "vitalStatus" => self.vital_status = value,
-                "dateOfLastContact" => self.date_of_last_contact = value,
-                other => {
-                    match value {
-                        Some(v) => extra.insert(other.to_string(), v),
-                        None => extra.remove(other),
-                    };
-                }
-            }
-        }
-        self.items = write_items(&extra);
+        set_row_items(self, values);
+    }
+
+    /// [`Patient::set_items`] for a new row (no items yet) from items in naaccrId order with
+    /// no repeats, as a `BTreeMap` gives them: the same row, with the JSON written as the items
+    /// come (the bulk import's path).
+    pub fn set_new_items<'a>(&mut self, sorted: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        set_new_row_items(self, sorted);
     }
 
     /// Every non-empty patient-level item.
@@ -171,43 +281,72 @@ impl Tumor {
 
     /// Sets tumor-level items (`None` or blank clears one). The JSON is parsed and written once.
     pub fn set_items<'a>(&mut self, values: impl IntoIterator<Item = (&'a str, Option<String>)>) {
-        let mut extra = parse_items(&self.items);
-        for (naaccr_id, value) in values {
-            let value = clean(naaccr_id, value);
-            match naaccr_id {
-                "tumorRecordNumber" => self.tumor_record_number = value.unwrap_or_default(),
-                "primarySite" => self.primary_site = value,
-                "histologicTypeIcdO3" => self.histology = value,
-                "behaviorCodeIcdO3" => self.behavior = value,
-                "laterality" => self.laterality = value,
-                "gradeClinical" => self.grade_clinical = value,
-                "gradePathological" => self.grade_pathological = value,
-                "dateOfDiagnosis" => self.date_of_diagnosis = value,
-                "sequenceNumberHospital" => self.sequence_number_hospital = value,
-                "sequenceNumberCentral" => self.sequence_number_central = value,
-                "classOfCase" => self.class_of_case = value,
-                "diagnosticConfirmation" => self.diagnostic_confirmation = value,
-                "dateOf1stContact" => self.date_of_first_contact = value,
-                "accessionNumberHosp" => self.accession_number = value,
-                "schemaId" => self.schema_id = value,
-                "summaryStage2018" => self.summary_stage_2018 = value,
-                "derivedSummaryStage2018" => self.derived_summary_stage_2018 = value,
-                "cancerStatus" => self.cancer_status = value,
-                other => {
-                    match value {
-                        Some(v) => extra.insert(other.to_string(), v),
-                        None => extra.remove(other),
-                    };
-                }
-            }
-        }
-        self.items = write_items(&extra);
+        set_row_items(self, values);
+    }
+
+    /// [`Tumor::set_items`] for a new row (no items yet) from items in naaccrId order with no
+    /// repeats, as a `BTreeMap` gives them: the same row, with the JSON written as the items come
+    /// (the bulk import's path).
+    pub fn set_new_items<'a>(&mut self, sorted: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        set_new_row_items(self, sorted);
     }
 
     /// Every non-empty tumor-level item, with the patient's Medical Record Number unless the
     /// tumor has its own.
     pub fn all_items(&self, patient: &Patient) -> BTreeMap<String, String> {
         owned(self.borrowed_items(&JsonItems::parse(&self.items), patient))
+    }
+}
+
+impl ItemRow for Patient {
+    fn json(&mut self) -> &mut String {
+        &mut self.items
+    }
+
+    fn slot(&mut self, naaccr_id: &str) -> Option<Slot<'_>> {
+        Some(match naaccr_id {
+            "patientIdNumber" => Slot::Required(&mut self.patient_id_number),
+            "medicalRecordNumber" => Slot::Optional(&mut self.medical_record_number),
+            "nameLast" => Slot::Required(&mut self.name_last),
+            "nameFirst" => Slot::Optional(&mut self.name_first),
+            "nameMiddle" => Slot::Optional(&mut self.name_middle),
+            "dateOfBirth" => Slot::Optional(&mut self.date_of_birth),
+            "sexAssignedAtBirth" => Slot::Optional(&mut self.sex),
+            "socialSecurityNumber" => Slot::Optional(&mut self.social_security_number),
+            "vitalStatus" => Slot::Optional(&mut self.vital_status),
+            "dateOfLastContact" => Slot::Optional(&mut self.date_of_last_contact),
+            _ => return None,
+        })
+    }
+}
+
+impl ItemRow for Tumor {
+    fn json(&mut self) -> &mut String {
+        &mut self.items
+    }
+
+    fn slot(&mut self, naaccr_id: &str) -> Option<Slot<'_>> {
+        Some(match naaccr_id {
+            "tumorRecordNumber" => Slot::Required(&mut self.tumor_record_number),
+            "primarySite" => Slot::Optional(&mut self.primary_site),
+            "histologicTypeIcdO3" => Slot::Optional(&mut self.histology),
+            "behaviorCodeIcdO3" => Slot::Optional(&mut self.behavior),
+            "laterality" => Slot::Optional(&mut self.laterality),
+            "gradeClinical" => Slot::Optional(&mut self.grade_clinical),
+            "gradePathological" => Slot::Optional(&mut self.grade_pathological),
+            "dateOfDiagnosis" => Slot::Optional(&mut self.date_of_diagnosis),
+            "sequenceNumberHospital" => Slot::Optional(&mut self.sequence_number_hospital),
+            "sequenceNumberCentral" => Slot::Optional(&mut self.sequence_number_central),
+            "classOfCase" => Slot::Optional(&mut self.class_of_case),
+            "diagnosticConfirmation" => Slot::Optional(&mut self.diagnostic_confirmation),
+            "dateOf1stContact" => Slot::Optional(&mut self.date_of_first_contact),
+            "accessionNumberHosp" => Slot::Optional(&mut self.accession_number),
+            "schemaId" => Slot::Optional(&mut self.schema_id),
+            "summaryStage2018" => Slot::Optional(&mut self.summary_stage_2018),
+            "derivedSummaryStage2018" => Slot::Optional(&mut self.derived_summary_stage_2018),
+            "cancerStatus" => Slot::Optional(&mut self.cancer_status),
+            _ => return None,
+        })
     }
 }
 
@@ -375,6 +514,55 @@ pub fn patient_record(patient: &Patient, tumors: &[Tumor]) -> PatientRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_row_gets_the_same_columns_and_json_from_either_setter() {
+        // Every character JSON escapes, significant spaces, blanks, column items and others.
+        let odd: String = (0u8..0x20)
+            .map(char::from)
+            .chain("\"\\/é\u{7f}".chars())
+            .collect();
+        let items: BTreeMap<String, String> = [
+            ("addrCurrentCity", format!("x{odd}y")),
+            ("dateOfBirth", " 19600510 ".to_string()),
+            ("dateOfDiagnosis", "20200101".to_string()),
+            ("medicalRecordNumber", "MR1".to_string()),
+            ("nameLast", "O'Brien \"Jr\"".to_string()),
+            ("npcrSpecificField", "  A  ".to_string()),
+            ("primarySite", "C504".to_string()),
+            ("telephone", "   ".to_string()),
+            ("textRemarks", "line 1\nline 2\ttab".to_string()),
+            ("tumorRecordNumber", "02".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let borrowed = || items.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let owned = || items.iter().map(|(k, v)| (k.as_str(), Some(v.clone())));
+
+        let (mut slow, mut fast) = (Patient::blank(1), Patient::blank(1));
+        slow.set_items(owned());
+        fast.set_new_items(borrowed());
+        assert_eq!(fast.items, slow.items);
+        assert_eq!(fast.all_items(), slow.all_items());
+        assert_eq!(fast.date_of_birth.as_deref(), Some("19600510"));
+        assert_eq!(fast.medical_record_number.as_deref(), Some("MR1"));
+
+        let (mut slow, mut fast) = (Tumor::blank(1, "01".into()), Tumor::blank(1, "01".into()));
+        slow.set_items(owned());
+        fast.set_new_items(borrowed());
+        assert_eq!(fast.items, slow.items);
+        let patient = Patient::blank(1);
+        assert_eq!(fast.all_items(&patient), slow.all_items(&patient));
+        assert_eq!(fast.tumor_record_number, "02");
+        assert_eq!(fast.primary_site.as_deref(), Some("C504"));
+        assert!(
+            fast.items.contains("\"npcrSpecificField\":\"  A  \""),
+            "{}",
+            fast.items
+        );
+        assert!(!fast.items.contains("telephone"));
+    }
 
     #[test]
     fn column_and_json_items_read_back_through_one_view() {

@@ -18,14 +18,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 use diesel::Connection;
 
 use crate::audit::{self, Action, Actor, AuditEvent, FieldChange};
 use crate::db::{DbConn, write_tx};
 use crate::domain::naaccr::{
-    FlatV18Reader, IssueKind, ItemIssue, NaaccrPatient, NaaccrXmlReader, UserDictionary, open_input,
+    FlatV18Reader, IssueKind, ItemIssue, NaaccrPatient, NaaccrXmlReader, UserDictionary,
+    open_input_counted,
 };
 use crate::domain::names::search_key;
 use crate::error::AppError;
@@ -42,6 +44,22 @@ const IN_LIST: usize = 500;
 /// Pathology matching score from which a patient without SSN agreement is linked: same date of
 /// birth (6), last name (4), first name (3) and sex (1).
 pub const STRONG_MATCH_SCORE: i32 = 14;
+/// Secondary indexes a large import sets aside and rebuilds at its end (`db::deferred`): the ones
+/// on random keys that the import never reads. It keeps those its matching reads (Patient ID
+/// Number with the facility, SSN, name with date of birth), the tumors' patient index (updates
+/// read it) and the audit trail's indexes (rebuilding them would sort the whole trail, which
+/// only grows).
+const SET_ASIDE: &[&str] = &[
+    "patients_dob",
+    "patients_mrn",
+    "patients_pid",
+    "patients_ssn_last4",
+    "tumors_dx",
+];
+/// Patients a file must bring (estimated from the first batch's share of the file) before the
+/// import sets indexes aside; it must also bring at least as many as are stored already, or
+/// rebuilding them would cost more than keeping them.
+const SET_ASIDE_FROM: u64 = 50_000;
 /// Linked patients listed in the report (the counts cover all).
 const SHOWN_MATCHES: usize = 200;
 /// Problems kept in the report shown on screen; the CSV has them all.
@@ -85,6 +103,28 @@ pub struct ImportReport {
     pub matched_by_name: usize,
     /// The first patients linked by SSN or name (not by number), with the rule.
     pub matches: Vec<ImportMatch>,
+    /// Indexes set aside during the load and rebuilt at its end (a large file).
+    pub indexes_rebuilt: Vec<String>,
+}
+
+/// Whether an import sets the secondary indexes of `SET_ASIDE` aside while it loads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IndexPolicy {
+    /// When the file is large: `SET_ASIDE_FROM` patients or more, and no fewer than are stored.
+    #[default]
+    WhenLarge,
+    /// Always (tests, and loads known to be large).
+    SetAside,
+    /// Never.
+    Keep,
+}
+
+/// How to import a file.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// User dictionaries for the items of a file beyond the base dictionary.
+    pub user_dictionaries: Vec<UserDictionary>,
+    pub indexes: IndexPolicy,
 }
 
 /// An existing patient a patient of the file was linked to, and why.
@@ -116,14 +156,18 @@ enum Source {
 
 /// A patient read, a bad flat line (skipped), or the end of what can be read.
 enum Next {
-    Patient(NaaccrPatient),
+    Patient(Box<Arriving>),
     Skipped(String),
     Stop(String),
 }
 
 impl Source {
-    fn open(path: &Path, user_dictionaries: Vec<UserDictionary>) -> Result<Source, AppError> {
-        let mut input = open_input(path)
+    /// Opens `path`, with the counter of the bytes read from it.
+    fn open(
+        path: &Path,
+        user_dictionaries: Vec<UserDictionary>,
+    ) -> Result<(Source, Arc<AtomicU64>), AppError> {
+        let (mut input, position) = open_input_counted(path)
             .map_err(|e| AppError::BadRequest(format!("cannot open {}: {e}", path.display())))?;
         let first = input
             .fill_buf()
@@ -131,14 +175,15 @@ impl Source {
             .iter()
             .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
             .copied();
-        Ok(match first {
+        let source = match first {
             Some(b'<') => Source::Xml(Box::new(
                 NaaccrXmlReader::with_user_dictionaries(input, user_dictionaries)
                     .map_err(|e| AppError::BadRequest(e.to_string()))?,
             )),
             Some(_) => Source::Flat(Box::new(FlatV18Reader::new(input))),
             None => return Err(AppError::BadRequest("the file is empty".into())),
-        })
+        };
+        Ok((source, position))
     }
 
     fn format(&self) -> String {
@@ -157,11 +202,11 @@ impl Source {
     fn next(&mut self) -> Option<Next> {
         match self {
             Source::Xml(r) => r.next_patient().map(|p| match p {
-                Ok(p) => Next::Patient(p),
+                Ok(p) => Next::Patient(Box::new(Arriving::new(p))),
                 Err(e) => Next::Stop(e.to_string()),
             }),
             Source::Flat(r) => r.next_patient().map(|p| match p {
-                Ok(p) => Next::Patient(p),
+                Ok(p) => Next::Patient(Box::new(Arriving::new(p))),
                 Err(e @ crate::domain::naaccr::FlatReadError::Io { .. }) => {
                     Next::Stop(e.to_string())
                 }
@@ -178,15 +223,30 @@ impl Source {
     }
 
     /// Reads the whole source on this thread, handing what it reads to `sender` in batches of
-    /// `READ_AHEAD` (each with the issues found while reading it). Ends at the end of the
-    /// source, or when the receiver is gone.
-    fn read_into(mut self, sender: &mpsc::SyncSender<Vec<Read>>) {
+    /// `READ_AHEAD` (each with the issues found while reading it and how far into the file it
+    /// was, from `position`). Ends at the end of the source, or when the receiver is gone.
+    ///
+    /// Patients the database thread is done with come back through `done` to be dropped here:
+    /// freeing their many small strings is work this thread has time for.
+    fn read_into(
+        mut self,
+        sender: &mpsc::SyncSender<Vec<Read>>,
+        position: &AtomicU64,
+        done: &mpsc::Receiver<Batch>,
+    ) {
         let mut batch = Vec::with_capacity(READ_AHEAD);
         loop {
+            while let Ok(stored) = done.try_recv() {
+                drop(stored);
+            }
             let next = self.next();
             let issues = self.take_issues();
             let end = matches!(next, None | Some(Next::Stop(_)));
-            batch.push(Read { next, issues });
+            batch.push(Read {
+                next,
+                issues,
+                position: position.load(Ordering::Relaxed),
+            });
             if (end || batch.len() >= READ_AHEAD)
                 && sender
                     .send(std::mem::replace(
@@ -209,12 +269,42 @@ impl Source {
 struct Read {
     next: Option<Next>,
     issues: Vec<ItemIssue>,
+    /// Bytes of the file read when it was read (a little ahead: the file is buffered).
+    position: u64,
+}
+
+/// Patients of the file with their ordinal (1-based), stored together.
+type Batch = Vec<(usize, Box<Arriving>)>;
+
+/// A patient of the file with what matching it needs, worked out on the reading thread.
+struct Arriving {
+    record: NaaccrPatient,
+    /// Its identity items, as the pathology matching scores them.
+    identity: ReportSummary,
+    /// The search key of its last name.
+    last_key: String,
+    /// Keys under which two patients of the file may be the same person.
+    keys: Vec<String>,
+}
+
+impl Arriving {
+    fn new(record: NaaccrPatient) -> Arriving {
+        let identity = identity_of(&record);
+        let last_key = search_key(&identity.name_last);
+        let keys = identity_keys(&record, &identity, &last_key);
+        Arriving {
+            record,
+            identity,
+            last_key,
+            keys,
+        }
+    }
 }
 
 /// Patients (or skipped lines) handed from the reading thread at a time.
 const READ_AHEAD: usize = 256;
 /// Batches the reading thread may be ahead of the database.
-const READ_QUEUE: usize = 8;
+const READ_QUEUE: usize = 16;
 
 /// Issues that keep a patient out of the database: its data would be wrong or incomplete.
 fn rejects(kind: &IssueKind) -> bool {
@@ -265,36 +355,94 @@ pub fn import_file<W: Write>(
     actor: &Actor,
     facility_id: i64,
     path: &Path,
-    user_dictionaries: Vec<UserDictionary>,
+    options: ImportOptions,
     problem_csv: Option<&mut csv::Writer<W>>,
     mut progress: impl FnMut(&ImportReport) -> Result<(), AppError>,
 ) -> Result<ImportReport, AppError> {
-    let source = Source::open(path, user_dictionaries)?;
+    let (source, position) = Source::open(path, options.user_dictionaries)?;
+    let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut report = ImportReport {
         format: source.format(),
         ..ImportReport::default()
     };
+    let mut indexes = SetAside {
+        policy: options.indexes,
+        file_len,
+        decided: false,
+        dropped: Vec::new(),
+    };
     // The file is read and checked on a second thread while this one stores what was read.
     let (sender, receiver) = mpsc::sync_channel::<Vec<Read>>(READ_QUEUE);
+    let (done, stored_batches) = mpsc::channel::<Batch>();
     std::thread::scope(|threads| {
-        threads.spawn(move || source.read_into(&sender));
+        threads.spawn(move || source.read_into(&sender, &position, &stored_batches));
         let mut reads = receiver.iter().flatten();
         let mut next_read = move || reads.next();
         crate::db::bulk_load(conn, |conn| {
-            store_all(
+            let stored = store_all(
                 conn,
                 actor,
                 facility_id,
                 path,
                 &mut report,
+                &mut indexes,
                 problem_csv,
                 &mut next_read,
+                &done,
                 &mut progress,
-            )
+            );
+            // Whatever ended the load, the indexes set aside are rebuilt now (or, if this fails
+            // too, at the next start).
+            if !indexes.dropped.is_empty() {
+                report.indexes_rebuilt = crate::db::deferred::rebuild(conn)?;
+            }
+            stored
         })
         // Leaving the scope drops the receiver, so a reading thread still going stops at its next batch.
     })?;
     Ok(report)
+}
+
+/// The decision to set indexes aside for a load, taken before the first batch is stored.
+struct SetAside {
+    policy: IndexPolicy,
+    /// Size of the file (compressed if it is), to compare with the reader's position.
+    file_len: u64,
+    decided: bool,
+    /// The indexes this import dropped.
+    dropped: Vec<String>,
+}
+
+impl SetAside {
+    /// Decides, from the patients read so far and how far into the file they go.
+    fn decide(
+        &mut self,
+        conn: &mut DbConn,
+        patients_read: usize,
+        position: u64,
+    ) -> Result<(), AppError> {
+        self.decided = true;
+        let large = match self.policy {
+            IndexPolicy::Keep => false,
+            IndexPolicy::SetAside => true,
+            IndexPolicy::WhenLarge => {
+                let estimate = u64::try_from(
+                    u128::from(self.file_len) * patients_read as u128 / u128::from(position.max(1)),
+                )
+                .unwrap_or(u64::MAX);
+                estimate >= SET_ASIDE_FROM
+                    && estimate >= u64::try_from(patient::count(conn)?).unwrap_or(0)
+            }
+        };
+        if large {
+            self.dropped = crate::db::deferred::defer(conn, SET_ASIDE)?;
+            tracing::info!(
+                indexes = %self.dropped.join(", "),
+                "import: a large file; indexes set aside until it is loaded"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The import loop: takes what the reading thread read, batches patients and stores them.
@@ -305,8 +453,10 @@ fn store_all<W: Write>(
     facility_id: i64,
     path: &Path,
     report: &mut ImportReport,
+    indexes: &mut SetAside,
     problem_csv: Option<&mut csv::Writer<W>>,
     next_read: &mut dyn FnMut() -> Option<Read>,
+    done: &mpsc::Sender<Batch>,
     progress: &mut dyn FnMut(&ImportReport) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let file_name = path
@@ -318,14 +468,19 @@ fn store_all<W: Write>(
         csv.write_record(PROBLEM_CSV_HEADER)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("problem list: {e}")))?;
     }
-    let mut batch: Vec<(usize, NaaccrPatient)> = Vec::with_capacity(BATCH);
+    let mut batch: Batch = Vec::with_capacity(BATCH);
     // Identity keys of the patients of the batch.
     let mut keys: HashSet<String> = HashSet::new();
     loop {
         // The reading thread ends with `None` or a stop; nothing more means it failed.
-        let Read { next, issues } = next_read().unwrap_or_else(|| Read {
+        let Read {
+            next,
+            issues,
+            position,
+        } = next_read().unwrap_or_else(|| Read {
             next: Some(Next::Stop("the file could not be read to its end".into())),
             issues: Vec::new(),
+            position: indexes.file_len,
         });
         let mut problems = Problems {
             report: &mut *report,
@@ -371,7 +526,7 @@ fn store_all<W: Write>(
                     } else {
                         "warning"
                     };
-                    problems.add(problem_of(issue, &p, outcome))?;
+                    problems.add(problem_of(issue, &p.record, outcome))?;
                 }
                 if rejected {
                     problems.report.patients_rejected += 1;
@@ -385,11 +540,10 @@ fn store_all<W: Write>(
         // stored, so that it finds the stored one.
         let mut held = None;
         if let Some((ordinal, p)) = accepted {
-            let own = identity_keys(&p);
-            if own.iter().any(|k| keys.contains(k)) {
-                held = Some((ordinal, p, own));
+            if p.keys.iter().any(|k| keys.contains(k)) {
+                held = Some((ordinal, p));
             } else {
-                keys.extend(own);
+                keys.extend(p.keys.iter().cloned());
                 batch.push((ordinal, p));
             }
         }
@@ -405,19 +559,28 @@ fn store_all<W: Write>(
                 problems.add(problem_of(issue, &NaaccrPatient::default(), "warning"))?;
             }
         }
+        if !indexes.decided {
+            indexes.decide(conn, report.patients_read, position)?;
+        }
         store_batch(
             conn,
             actor,
             facility_id,
             &file_name,
-            &mut batch,
+            &batch,
             report,
             csv.as_deref_mut(),
         )?;
+        // Back to the reading thread to be freed there (or here, when it has ended).
+        if let Err(mpsc::SendError(stored)) =
+            done.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+        {
+            drop(stored);
+        }
         keys.clear();
         progress(report)?;
-        if let Some((ordinal, p, own)) = held {
-            keys.extend(own);
+        if let Some((ordinal, p)) = held {
+            keys.extend(p.keys.iter().cloned());
             batch.push((ordinal, p));
         }
         if finished {
@@ -487,12 +650,11 @@ struct Outcome {
 }
 
 /// Keys under which two patients of a file may be the same person.
-fn identity_keys(record: &NaaccrPatient) -> Vec<String> {
+fn identity_keys(record: &NaaccrPatient, identity: &ReportSummary, last_key: &str) -> Vec<String> {
     let mut keys = Vec::with_capacity(3);
     if let Some(n) = record.item("patientIdNumber") {
         keys.push(format!("n:{}", n.trim()));
     }
-    let identity = identity_of(record);
     if let Some(ssn) = &identity.ssn {
         keys.push(format!("s:{ssn}:{}", identity.birth_date));
     }
@@ -501,7 +663,7 @@ fn identity_keys(record: &NaaccrPatient) -> Vec<String> {
         keys.push(format!(
             "d:{}:{}:{}",
             identity.birth_date,
-            search_key(&identity.name_last),
+            last_key,
             search_key(&identity.name_first)
         ));
     }
@@ -540,13 +702,13 @@ fn identity_of(record: &NaaccrPatient) -> ReportSummary {
 fn find_existing(
     conn: &mut DbConn,
     facility_id: i64,
-    records: &[(usize, NaaccrPatient)],
+    records: &[(usize, Box<Arriving>)],
 ) -> Result<Vec<Option<(i64, MatchRule)>>, AppError> {
     use crate::db::schema::patients;
     use diesel::prelude::*;
     let numbers: Vec<&str> = records
         .iter()
-        .filter_map(|(_, r)| r.item("patientIdNumber"))
+        .filter_map(|(_, r)| r.record.item("patientIdNumber"))
         .collect();
     let mut by_number: HashMap<String, i64> = HashMap::new();
     for chunk in numbers.chunks(IN_LIST) {
@@ -563,32 +725,28 @@ fn find_existing(
     let mut found: Vec<Option<(i64, MatchRule)>> = records
         .iter()
         .map(|(_, r)| {
-            r.item("patientIdNumber")
+            r.record
+                .item("patientIdNumber")
                 .and_then(|n| by_number.get(n))
                 .map(|id| (*id, MatchRule::Number))
         })
         .collect();
-    let identities: Vec<Option<ReportSummary>> = records
+    let identities: Vec<Option<&Arriving>> = records
         .iter()
         .zip(&found)
-        .map(|((_, r), f)| f.is_none().then(|| identity_of(r)))
+        .map(|((_, r), f)| f.is_none().then_some(&**r))
         .collect();
     let ssns: Vec<&str> = identities
         .iter()
         .flatten()
-        .filter_map(|i| i.ssn.as_deref())
+        .filter_map(|i| i.identity.ssn.as_deref())
         .collect();
-    let births: Vec<&str> = identities
+    // Patients with a date of birth and a last name, whose pair a stored patient may share.
+    let named: Vec<(&str, &str)> = identities
         .iter()
         .flatten()
-        .map(|i| i.birth_date.as_str())
-        .filter(|d| d.len() == 8)
-        .collect();
-    let last_keys: Vec<String> = identities
-        .iter()
-        .flatten()
-        .map(|i| search_key(&i.name_last))
-        .filter(|k| !k.is_empty())
+        .map(|i| (i.identity.birth_date.as_str(), i.last_key.as_str()))
+        .filter(|(birth, last)| birth.len() == 8 && !last.is_empty())
         .collect();
     let mut rows: HashMap<i64, MatchRow> = HashMap::new();
     for chunk in ssns.chunks(IN_LIST) {
@@ -599,16 +757,18 @@ fn find_existing(
             .load(conn)?;
         rows.extend(found.into_iter().map(|r| (r.id, r)));
     }
-    if !last_keys.is_empty() {
-        for chunk in births.chunks(IN_LIST) {
-            let found: Vec<MatchRow> = patients::table
-                .filter(patients::facility_id.eq(facility_id))
-                .filter(patients::date_of_birth.eq_any(chunk.to_vec()))
-                .filter(patients::name_last_key.eq_any(last_keys.clone()))
-                .select(MatchRow::as_select())
-                .load(conn)?;
-            rows.extend(found.into_iter().map(|r| (r.id, r)));
-        }
+    // Each chunk's dates of birth with the same patients' last names: the rows of every pair
+    // (and a few more, which the scoring below leaves out).
+    for chunk in named.chunks(IN_LIST) {
+        let births: Vec<&str> = chunk.iter().map(|(birth, _)| *birth).collect();
+        let lasts: Vec<&str> = chunk.iter().map(|(_, last)| *last).collect();
+        let found: Vec<MatchRow> = patients::table
+            .filter(patients::facility_id.eq(facility_id))
+            .filter(patients::date_of_birth.eq_any(births))
+            .filter(patients::name_last_key.eq_any(lasts))
+            .select(MatchRow::as_select())
+            .load(conn)?;
+        rows.extend(found.into_iter().map(|r| (r.id, r)));
     }
     if rows.is_empty() {
         return Ok(found);
@@ -626,9 +786,13 @@ fn find_existing(
                 .push(row);
         }
     }
-    for (slot, identity) in found.iter_mut().zip(&identities) {
-        let Some(identity) = identity else { continue };
-        let last_key = search_key(&identity.name_last);
+    for (slot, arriving) in found.iter_mut().zip(&identities) {
+        let Some(Arriving {
+            identity, last_key, ..
+        }) = arriving
+        else {
+            continue;
+        };
         let candidates = identity
             .ssn
             .as_deref()
@@ -666,15 +830,15 @@ fn store_together(
     actor: &Actor,
     facility_id: i64,
     file_name: &str,
-    batch: &[(usize, NaaccrPatient)],
+    batch: &[(usize, Box<Arriving>)],
 ) -> Result<Vec<Outcome>, AppError> {
     let found = find_existing(conn, facility_id, batch)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut new_rows: Vec<Patient> = Vec::new();
-    let mut new_records: Vec<&(usize, NaaccrPatient)> = Vec::new();
+    let mut new_records: Vec<(usize, &NaaccrPatient)> = Vec::new();
     let mut generated: Option<u64> = None;
-    for (entry, matched) in batch.iter().zip(found) {
-        let (ordinal, record) = entry;
+    for ((ordinal, arriving), matched) in batch.iter().zip(found) {
+        let record = &arriving.record;
         match matched {
             Some((id, rule)) => {
                 let patient = patient::find_scoped(conn, &patient::Scope::All, id)?
@@ -689,7 +853,7 @@ fn store_together(
             }
             None => {
                 let mut row = Patient::blank(facility_id);
-                row.set_items(values(&record.items));
+                row.set_new_items(record.items.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                 if row.patient_id_number.is_empty() {
                     let next = match generated {
                         Some(n) => n + 1,
@@ -701,7 +865,7 @@ fn store_together(
                     row.patient_id_number = format!("{next:08}");
                 }
                 new_rows.push(row);
-                new_records.push(entry);
+                new_records.push((*ordinal, record));
             }
         }
     }
@@ -727,7 +891,7 @@ fn store_together(
                 .unwrap_or_else(|| next_number(&numbers));
             numbers.push(number.clone());
             let mut tumor = Tumor::blank(*id, number);
-            tumor.set_items(values(&t.items));
+            tumor.set_new_items(t.items.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             // An abstract that arrives in a NAACCR file is a finished abstract.
             tumor.abstract_status = "complete".into();
             tumors.push(tumor);
@@ -742,7 +906,7 @@ fn store_together(
                 )),
         );
         outcomes.push(Outcome {
-            ordinal: *ordinal,
+            ordinal,
             patient_id_number: Some(row.patient_id_number.clone()),
             stored: Stored::Created {
                 tumors: record.tumors.len(),
@@ -760,7 +924,7 @@ fn store_batch<W: Write>(
     actor: &Actor,
     facility_id: i64,
     file_name: &str,
-    batch: &mut Vec<(usize, NaaccrPatient)>,
+    batch: &[(usize, Box<Arriving>)],
     report: &mut ImportReport,
     csv: Option<&mut csv::Writer<W>>,
 ) -> Result<(), AppError> {
@@ -799,6 +963,7 @@ fn store_batch<W: Write>(
                                 patient: Some(*ordinal),
                                 tumor: None,
                                 patient_id_number: record
+                                    .record
                                     .item("patientIdNumber")
                                     .map(str::to_string),
                                 item: None,
@@ -815,7 +980,6 @@ fn store_batch<W: Write>(
             })?
         }
     };
-    batch.clear();
     for outcome in outcomes {
         match outcome.stored {
             Stored::Created { tumors } => {
@@ -1058,7 +1222,7 @@ fn execute_import(
         actor,
         run.facility_id,
         &stored,
-        Vec::new(),
+        ImportOptions::default(),
         Some(&mut csv),
         |r| {
             set_counts(&mut run, r);
@@ -1114,6 +1278,12 @@ pub fn report_message(r: &ImportReport) -> String {
     if let Some(stopped) = &r.stopped {
         parts.push(format!(
             "the file stopped early: {stopped}; the patients before it were stored"
+        ));
+    }
+    if !r.indexes_rebuilt.is_empty() {
+        parts.push(format!(
+            "a large file: {} search index(es) were set aside while it loaded and rebuilt after",
+            r.indexes_rebuilt.len()
         ));
     }
     parts.join(". ")

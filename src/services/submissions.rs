@@ -252,7 +252,10 @@ pub fn cli_import(
         &Actor::system("cli"),
         facility.id,
         file,
-        dictionaries,
+        import::ImportOptions {
+            user_dictionaries: dictionaries,
+            ..import::ImportOptions::default()
+        },
         Some(&mut csv),
         |r| {
             if r.patients_read >= last + 100_000 {

@@ -382,6 +382,109 @@ async fn import_reports_rejected_patients_with_line_patient_and_item_and_keeps_t
     assert!(stdout.contains("broken at line"), "{stdout}");
 }
 
+/// The indexes a large import sets aside (`SET_ASIDE` in the import service).
+const SET_ASIDE: [&str; 5] = [
+    "patients_dob",
+    "patients_mrn",
+    "patients_pid",
+    "patients_ssn_last4",
+    "tumors_dx",
+];
+
+#[tokio::test]
+async fn a_large_import_sets_search_indexes_aside_and_always_rebuilds_them() {
+    use registrar::db::deferred;
+    use registrar::error::AppError;
+    use registrar::services::import::{self, ImportOptions, IndexPolicy};
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("large.xml");
+    // More patients than one batch (2,000), so the load goes on after the indexes are dropped.
+    write_file(&input, RecordType::I, &demo_patients(2_300, 1));
+    let facility = app.facility("FACBIG");
+    let actor = registrar::audit::Actor::system("test");
+    let load = |conn: &mut registrar::db::DbConn,
+                path: &Path,
+                indexes: IndexPolicy,
+                progress: &mut dyn FnMut() -> Result<(), AppError>| {
+        let options = ImportOptions {
+            indexes,
+            ..ImportOptions::default()
+        };
+        import::import_file::<std::fs::File>(conn, &actor, facility, path, options, None, |_| {
+            progress()
+        })
+    };
+    let absent_during_load = |conn: &mut registrar::db::DbConn| -> Vec<String> {
+        SET_ASIDE
+            .into_iter()
+            .filter(|name| !deferred::exists(conn, name).unwrap())
+            .map(str::to_string)
+            .collect()
+    };
+
+    // An import stopped after its first batch (as a failing progress store would stop it) still
+    // rebuilds what it set aside.
+    let mut conn = app.conn();
+    let mut watcher = app.conn();
+    let mut seen_during = Vec::new();
+    let stopped = load(&mut conn, &input, IndexPolicy::SetAside, &mut || {
+        seen_during = absent_during_load(&mut watcher);
+        Err(AppError::BadRequest("stopped by the test".into()))
+    });
+    assert!(stopped.is_err());
+    assert_eq!(seen_during, SET_ASIDE.to_vec(), "dropped while loading");
+    assert!(
+        absent_during_load(&mut watcher).is_empty(),
+        "rebuilt after a failure"
+    );
+    assert!(deferred::listed(&mut watcher).unwrap().is_empty());
+
+    // The whole file: every patient stored, the indexes back, and the report says what happened.
+    let report = load(&mut conn, &input, IndexPolicy::SetAside, &mut || Ok(())).unwrap();
+    assert_eq!(report.patients_read, 2_300);
+    assert_eq!(
+        report.patients_created + report.patients_unchanged,
+        2_300,
+        "{report:?}"
+    );
+    assert_eq!(report.indexes_rebuilt, SET_ASIDE.to_vec());
+    assert!(
+        import::report_message(&report).contains("5 search index(es) were set aside"),
+        "{}",
+        import::report_message(&report)
+    );
+    assert!(absent_during_load(&mut watcher).is_empty());
+    drop((conn, watcher));
+
+    // A load killed with its indexes set aside: the next command (any command migrates first)
+    // rebuilds them from the list.
+    let mut conn = app.conn();
+    assert_eq!(
+        deferred::defer(&mut conn, &SET_ASIDE).unwrap(),
+        SET_ASIDE.to_vec()
+    );
+    drop(conn);
+    run(registrar(&app).arg("migrate"));
+    let mut conn = app.conn();
+    assert!(absent_during_load(&mut conn).is_empty(), "rebuilt at start");
+    assert!(deferred::listed(&mut conn).unwrap().is_empty());
+
+    // A small file against a registry that holds more than it brings keeps its indexes.
+    let small = dir.path().join("small.xml");
+    write_file(&small, RecordType::I, &demo_patients(10, 90_001));
+    let mut watcher = app.conn();
+    let mut seen_during = vec!["not looked".to_string()];
+    let report = load(&mut conn, &small, IndexPolicy::WhenLarge, &mut || {
+        seen_during = absent_during_load(&mut watcher);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(report.patients_created, 10);
+    assert!(seen_during.is_empty(), "{seen_during:?}");
+    assert!(report.indexes_rebuilt.is_empty());
+}
+
 /// A NAACCR 18 flat I record (4048 characters) from items placed at their dictionary columns.
 fn flat_line(items: &[(&str, &str)]) -> String {
     let dictionary = Dictionary::base(NaaccrVersion::V180);

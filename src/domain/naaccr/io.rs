@@ -5,6 +5,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::Compression;
 use flate2::read::MultiGzDecoder;
@@ -67,13 +69,39 @@ impl Write for NaaccrOutput {
 /// Opens `path` for buffered reading, decompressing gzip when the content starts with the gzip
 /// magic bytes (whatever the name says, so a mis-named file still reads).
 pub fn open_input(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    open_input_counted(path).map(|(input, _)| input)
+}
+
+/// [`open_input`], with a counter of the bytes read from the file so far (compressed bytes for a
+/// gzip file, so that it compares with the file's size): how far a reader has come.
+pub fn open_input_counted(path: &Path) -> io::Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>)> {
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = Counted {
+        inner: File::open(path)?,
+        read: Arc::clone(&read),
+    };
+    let mut file = BufReader::with_capacity(1 << 16, counted);
     let gzip = file.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gzip {
+    let input: Box<dyn BufRead + Send> = if gzip {
         Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)))
     } else {
         Box::new(file)
-    })
+    };
+    Ok((input, read))
+}
+
+/// A reader that adds what it reads to a shared counter.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Reads a whole (possibly gzipped) small file into a string, e.g. a user dictionary.
@@ -102,6 +130,12 @@ mod tests {
                 "{name}"
             );
             assert_eq!(read_to_string(&path).unwrap(), "<NaaccrData/>\n");
+            // The counter counts the bytes of the file, compressed or not, once all is read.
+            let (mut input, read) = open_input_counted(&path).unwrap();
+            let mut text = String::new();
+            input.read_to_string(&mut text).unwrap();
+            assert_eq!(text, "<NaaccrData/>\n");
+            assert_eq!(read.load(Ordering::Relaxed), raw.len() as u64, "{name}");
         }
     }
 }

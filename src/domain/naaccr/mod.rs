@@ -15,7 +15,7 @@ pub use dictionary::{
     Padding, RecordType, RecordTypes, UserDictionary,
 };
 pub use flat::{FlatReadError, FlatV18Reader};
-pub use io::{NaaccrOutput, create_output, open_input};
+pub use io::{NaaccrOutput, create_output, open_input, open_input_counted};
 pub use issue::{IssueKind, ItemIssue};
 pub use record::{BorrowedPatient, NaaccrPatient, NaaccrTumor};
 pub use value::{ValueError, check_value};
