@@ -559,7 +559,9 @@ fn store_all<W: Write>(
                 problems.add(problem_of(issue, &NaaccrPatient::default(), "warning"))?;
             }
         }
-        if !indexes.decided {
+        // Decided on a full batch's worth of the file (an early store, for a patient held back,
+        // would judge the size from a few patients and the read buffer).
+        if !indexes.decided && (finished || report.patients_read >= BATCH) {
             indexes.decide(conn, report.patients_read, position)?;
         }
         store_batch(
