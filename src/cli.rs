@@ -200,15 +200,16 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
-    if let Err(e) =
-        crate::services::abstracting::load_user_dictionaries(&settings.user_dictionaries)
-    {
-        eprintln!("registrar: {e:#}");
-        return ExitCode::from(2);
-    }
     let command = cli.command.unwrap_or(Command::Serve);
+    // The server loads the user dictionaries as it starts (`Application::build`); commands here.
     if !matches!(command, Command::Serve) {
         quiet_on_closed_output();
+        if let Err(e) =
+            crate::services::abstracting::load_user_dictionaries(&settings.user_dictionaries)
+        {
+            eprintln!("registrar: {e:#}");
+            return ExitCode::from(2);
+        }
     }
     let result = match command {
         Command::Serve => serve(settings),

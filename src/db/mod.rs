@@ -140,11 +140,12 @@ impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
 fn apply_connection_settings(conn: &mut DbConn) -> QueryResult<()> {
     match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => c.batch_execute(
+        // journal_size_limit: a write-ahead log grown by a bulk load shrinks back to 64 MiB.
+        DbConn::Sqlite(c) => c.batch_execute(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-             PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
-             PRAGMA journal_size_limit = 67108864;", // = CACHE_KIB; a WAL grown by a bulk load shrinks to 64 MiB
-        ),
+             PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KIB}; \
+             PRAGMA journal_size_limit = 67108864;"
+        )),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => Ok(()),
     }

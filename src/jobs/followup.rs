@@ -207,7 +207,6 @@ fn slim_patients(conn: &mut DbConn, after: i64) -> QueryResult<Vec<Patient>> {
         Option<String>,
         Option<String>,
     );
-    let now = crate::models::now();
     let rows: Vec<Cols> = patients::table
         .filter(patients::id.gt(after))
         .order(patients::id.asc())
@@ -232,8 +231,6 @@ fn slim_patients(conn: &mut DbConn, after: i64) -> QueryResult<Vec<Patient>> {
             p.date_of_birth = birth;
             p.vital_status = vital;
             p.date_of_last_contact = contact;
-            p.created_at = now;
-            p.updated_at = now;
             p
         })
         .collect())

@@ -129,15 +129,6 @@ pub fn mark_resolved(conn: &mut DbConn, review_id: i64) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Reviews of one tumor, newest first.
-pub fn reviews_of_tumor(conn: &mut DbConn, tumor_id: i64) -> QueryResult<Vec<QcReview>> {
-    qc_reviews::table
-        .filter(qc_reviews::tumor_id.eq(tumor_id))
-        .order(qc_reviews::id.desc())
-        .select(QcReview::as_select())
-        .load(conn)
-}
-
 /// Every compared item with the registrar of its review: the input of the agreement rates.
 pub fn all_compared(conn: &mut DbConn) -> QueryResult<Vec<(String, String, bool)>> {
     qc_review_items::table

@@ -21,6 +21,18 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Facility>> {
         .load(conn)
 }
 
+/// The facilities `scope` allows, as (id, "code – name") for a choice list, ordered by code.
+pub fn choices(
+    conn: &mut DbConn,
+    scope: &crate::models::patient::Scope,
+) -> QueryResult<Vec<(i64, String)>> {
+    Ok(list(conn)?
+        .into_iter()
+        .filter(|f| scope.allows(f.id))
+        .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
+        .collect())
+}
+
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Facility>> {
     facilities::table
         .filter(facilities::code.eq(code))

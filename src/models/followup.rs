@@ -477,11 +477,11 @@ pub fn responses_of(conn: &mut DbConn, patient_id: i64) -> QueryResult<Vec<Respo
         .load(conn)
 }
 
-/// A held response with its patient's facility id, last and first name.
-pub type PendingResponse = (Response, i64, String, Option<String>);
+/// A held response with its patient's last and first name.
+pub type PendingResponse = (Response, String, Option<String>);
 
-/// Responses waiting for a registrar, with the patient's facility and name, for the patients of
-/// the scope's facilities.
+/// Responses waiting for a registrar, with the patient's name, for the patients of the scope's
+/// facilities.
 pub fn pending_responses(
     conn: &mut DbConn,
     scope: &Scope,
@@ -494,7 +494,6 @@ pub fn pending_responses(
         .limit(limit)
         .select((
             Response::as_select(),
-            patients::facility_id,
             patients::name_last,
             patients::name_first,
         ))

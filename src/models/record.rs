@@ -53,12 +53,7 @@ pub const TUMOR_COLUMN_ITEMS: &[&str] = &[
 /// A value as stored: trimmed, except for items whose spaces are significant (`trim="none"`, e.g.
 /// `npcrSpecificField`); a blank value is no value.
 fn clean(naaccr_id: &str, value: Option<String>) -> Option<String> {
-    let value = value.filter(|v| !v.trim().is_empty())?;
-    if keeps_spaces(naaccr_id) {
-        Some(value)
-    } else {
-        Some(value.trim().to_string())
-    }
+    clean_ref(naaccr_id, value.as_deref()?).map(str::to_string)
 }
 
 /// A row with typed columns for some items and its JSON `items` for the others.

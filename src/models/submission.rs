@@ -370,20 +370,3 @@ pub fn patient_by_id_number(
         .first(conn)
         .optional()
 }
-
-/// The patient of a facility with this Social Security Number and date of birth.
-pub fn patient_by_ssn_and_birth(
-    conn: &mut DbConn,
-    facility_id: i64,
-    ssn: &str,
-    date_of_birth: &str,
-) -> QueryResult<Option<crate::models::patient::Patient>> {
-    use crate::db::schema::patients;
-    patients::table
-        .filter(patients::facility_id.eq(facility_id))
-        .filter(patients::social_security_number.eq(ssn))
-        .filter(patients::date_of_birth.eq(date_of_birth))
-        .select(crate::models::patient::Patient::as_select())
-        .first(conn)
-        .optional()
-}

@@ -112,7 +112,7 @@ pub struct AbstractPage {
     pub draft_restored: bool,
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default)]
 pub struct PageQuery {
     #[serde(default)]
     find: String,

@@ -327,7 +327,7 @@ async fn dashboard(
         .collect();
     let pending = pending
         .into_iter()
-        .map(|(r, _, last, first)| ListLine {
+        .map(|(r, last, first)| ListLine {
             patient_id: r.id,
             name: match first {
                 Some(f) if !f.is_empty() => format!("{last}, {f}"),

@@ -147,11 +147,7 @@ async fn worklist(
     let (f, scope) = (filter.clone(), user.scope.clone());
     let central = matches!(scope, crate::models::patient::Scope::All);
     let (counts, lines, facilities) = db(&state, move |conn| {
-        let facilities: Vec<(i64, String)> = facility::list(conn)?
-            .into_iter()
-            .filter(|f| scope.allows(f.id))
-            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
-            .collect();
+        let facilities = facility::choices(conn, &scope)?;
         Ok((
             model::status_counts(conn, &scope)?,
             model::worklist(conn, &scope, &f, 500)?,
@@ -235,14 +231,7 @@ async fn upload_choices(
 ) -> Result<(Vec<(i64, String)>, bool), AppError> {
     let scope = user.scope.clone();
     let central = matches!(scope, crate::models::patient::Scope::All);
-    let facilities = db(state, move |conn| {
-        Ok(facility::list(conn)?
-            .into_iter()
-            .filter(|f| scope.allows(f.id))
-            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
-            .collect())
-    })
-    .await?;
+    let facilities = db(state, move |conn| Ok(facility::choices(conn, &scope)?)).await?;
     Ok((facilities, central))
 }
 
@@ -932,11 +921,7 @@ async fn load_review(
     let (actor, scope) = (user.actor(), user.scope.clone());
     db(state, move |conn| {
         let detail = service::read_report(conn, &actor, &scope, id)?;
-        let facilities = facility::list(conn)?
-            .into_iter()
-            .filter(|f| scope.allows(f.id))
-            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
-            .collect();
+        let facilities = facility::choices(conn, &scope)?;
         Ok((detail, facilities))
     })
     .await
@@ -1075,10 +1060,7 @@ async fn tokens_page(
     new_token: Option<String>,
 ) -> Result<TokensPage, AppError> {
     let (tokens, facilities) = db(state, |conn| {
-        let facilities: Vec<(i64, String)> = facility::list(conn)?
-            .into_iter()
-            .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
-            .collect();
+        let facilities = facility::choices(conn, &crate::models::patient::Scope::All)?;
         Ok((model::tokens(conn)?, facilities))
     })
     .await?;

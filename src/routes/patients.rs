@@ -287,12 +287,7 @@ async fn facility_choices(
     scope: &Scope,
 ) -> Result<Vec<(i64, String)>, AppError> {
     let scope = scope.clone();
-    let all = db(state, |conn| Ok(facility::list(conn)?)).await?;
-    Ok(all
-        .into_iter()
-        .filter(|f| scope.allows(f.id))
-        .map(|f| (f.id, format!("{} – {}", f.code, f.name)))
-        .collect())
+    db(state, move |conn| Ok(facility::choices(conn, &scope)?)).await
 }
 
 async fn new_form(

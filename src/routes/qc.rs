@@ -13,8 +13,7 @@ use crate::auth::{Authorized, ReviewAbstracts};
 use crate::domain::abstracting::{
     DISCREPANCY_REASONS, dictionary, field_spec, qc_items, section_of,
 };
-use crate::domain::date::PartialDate;
-use crate::domain::fields::{FieldKind, choices, describe};
+use crate::domain::fields::{FieldKind, choices};
 use crate::error::AppError;
 use crate::services::patients::FieldErrors;
 use crate::services::qc::{self as service, Decision};
@@ -51,22 +50,11 @@ pub struct BlindPage {
     pub errors: usize,
 }
 
-/// A value as the reviewer reads it: the code with its description, a date as YYYY-MM-DD.
+/// A value as the reviewer reads it (as every page shows it), "(empty)" for no value.
 pub fn shown(naaccr_id: &str, value: Option<&str>) -> String {
-    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
-        return "(empty)".into();
-    };
-    match field_spec(naaccr_id).map(|s| s.kind) {
-        Some(FieldKind::Date) => PartialDate::parse(value)
-            .map(|d| d.display_iso())
-            .unwrap_or_else(|_| value.to_string()),
-        Some(FieldKind::Code | FieldKind::PrimarySite | FieldKind::Histology) => {
-            match describe(naaccr_id, value.trim()) {
-                Some(d) if !d.is_empty() => format!("{value} – {d}"),
-                _ => value.to_string(),
-            }
-        }
-        _ => value.to_string(),
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => super::shown(naaccr_id, Some(value)),
+        None => "(empty)".into(),
     }
 }
 

@@ -49,7 +49,7 @@ async fn index(
         let pending: Vec<(i64, String, String)> =
             crate::models::followup::pending_responses(conn, &scope, 50)?
                 .into_iter()
-                .map(|(r, _, last, first)| {
+                .map(|(r, last, first)| {
                     let name = match first {
                         Some(f) if !f.is_empty() => format!("{last}, {f}"),
                         _ => last,

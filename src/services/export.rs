@@ -191,12 +191,12 @@ pub fn for_each_chunk(
         let mut tumors = chunk_tumors.into_iter().peekable();
         let mut cases = Vec::with_capacity(chunk.len());
         for patient in chunk {
+            // Tumors of patients between the previous one and this one are outside the scope.
+            while tumors.next_if(|t| t.patient_id < patient.id).is_some() {}
             let mut own = Vec::new();
             while let Some(t) = tumors.next_if(|t| t.patient_id == patient.id) {
                 own.push(t);
             }
-            // Tumors of patients before this one cannot exist (same order); skip defensively.
-            while tumors.next_if(|t| t.patient_id < patient.id).is_some() {}
             if !own.is_empty() {
                 cases.push(CaseRecord {
                     patient,
@@ -228,14 +228,6 @@ fn temporary_path(target: &Path) -> PathBuf {
         .unwrap_or_else(|| "export.xml".into());
     let nonce: u64 = rand::random();
     target.with_file_name(format!(".partial-{nonce:016x}-{name}"))
-}
-
-/// SHA-256 (hex) and size of a file, read in a stream.
-pub fn file_checksum(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut file, &mut hasher)?;
-    Ok((hex::encode(hasher.finalize()), bytes))
 }
 
 /// Writes the export to `out` (gzip when it ends in `.gz`). `progress` gets (patients, tumors)

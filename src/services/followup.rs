@@ -117,28 +117,32 @@ struct ListsBuilder<'s> {
 impl ListsBuilder<'_> {
     fn add(&mut self, row: &WorksheetRow, case: &FollowUpCase) {
         use chrono::Datelike;
-        let (list, detail) =
-            match rules::follow_up_status(case, &self.settings.follow_up, self.today) {
-                rules::FollowUpStatus::Due { since }
-                    if since.year() == self.today.year() && since.month() == self.today.month() =>
-                {
-                    (&mut self.lists.due_this_month, format!("due since {since}"))
-                }
-                rules::FollowUpStatus::Delinquent { since } => {
-                    let list = if rules::is_lost_to_follow_up(
-                        case,
-                        &self.settings.follow_up,
-                        self.today,
-                    ) {
-                        &mut self.lists.lost
-                    } else {
-                        &mut self.lists.delinquent
-                    };
-                    (list, format!("delinquent since {since}"))
-                }
-                _ => return,
-            };
-        if list.len() >= self.limit || !self.listed.insert(row.patient_id) {
+        let status = rules::follow_up_status(case, &self.settings.follow_up, self.today);
+        // The patient's first due or delinquent tumor decides, whether or not it is listed.
+        let (rules::FollowUpStatus::Due { since } | rules::FollowUpStatus::Delinquent { since }) =
+            status
+        else {
+            return;
+        };
+        if !self.listed.insert(row.patient_id) {
+            return;
+        }
+        let (list, detail) = match status {
+            rules::FollowUpStatus::Due { .. }
+                if since.year() == self.today.year() && since.month() == self.today.month() =>
+            {
+                (&mut self.lists.due_this_month, format!("due since {since}"))
+            }
+            rules::FollowUpStatus::Due { .. } => return,
+            _ if rules::is_lost_to_follow_up(case, &self.settings.follow_up, self.today) => {
+                (&mut self.lists.lost, format!("delinquent since {since}"))
+            }
+            _ => (
+                &mut self.lists.delinquent,
+                format!("delinquent since {since}"),
+            ),
+        };
+        if list.len() >= self.limit {
             return;
         }
         list.push(ListLine {

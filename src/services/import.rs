@@ -403,7 +403,7 @@ pub fn import_file<W: Write>(
     Ok(report)
 }
 
-/// The decision to set indexes aside for a load, taken before the first batch is stored.
+/// The decision to set indexes aside for a load, taken once a batch's worth of the file is read.
 struct SetAside {
     policy: IndexPolicy,
     /// Size of the file (compressed if it is), to compare with the reader's position.
@@ -733,18 +733,19 @@ fn find_existing(
                 .map(|id| (*id, MatchRule::Number))
         })
         .collect();
-    let identities: Vec<Option<&Arriving>> = records
+    // The patients not found by number, to be matched by their identity.
+    let unmatched: Vec<Option<&Arriving>> = records
         .iter()
         .zip(&found)
         .map(|((_, r), f)| f.is_none().then_some(&**r))
         .collect();
-    let ssns: Vec<&str> = identities
+    let ssns: Vec<&str> = unmatched
         .iter()
         .flatten()
         .filter_map(|i| i.identity.ssn.as_deref())
         .collect();
     // Patients with a date of birth and a last name, whose pair a stored patient may share.
-    let named: Vec<(&str, &str)> = identities
+    let named: Vec<(&str, &str)> = unmatched
         .iter()
         .flatten()
         .map(|i| (i.identity.birth_date.as_str(), i.last_key.as_str()))
@@ -788,7 +789,7 @@ fn find_existing(
                 .push(row);
         }
     }
-    for (slot, arriving) in found.iter_mut().zip(&identities) {
+    for (slot, arriving) in found.iter_mut().zip(&unmatched) {
         let Some(Arriving {
             identity, last_key, ..
         }) = arriving

@@ -25,8 +25,10 @@ pub fn completed_by(
     patient: &Patient,
     tumor_id: i64,
 ) -> Result<Option<(Option<i64>, String)>, AppError> {
+    // Only a status change (an update) completes an abstract: the patient's many reads are left out.
     let filter = AuditFilter {
         patient: patient.id.to_string(),
+        action: "update".into(),
         ..AuditFilter::default()
     };
     let id = tumor_id.to_string();

@@ -154,22 +154,6 @@ async fn an_idle_sign_out_warns_first_and_keeps_what_was_typed() {
     result.expect("browser steps");
 }
 
-/// Signs in through the login page and waits for the worklist.
-async fn sign_in(
-    c: &fantoccini::Client,
-    app: &crate::common::TestApp,
-    email: &str,
-    password: &str,
-) -> Result<(), fantoccini::error::CmdError> {
-    c.goto(&app.url("/login")).await?;
-    c.find(Locator::Id("email")).await?.send_keys(email).await?;
-    let pw = c.find(Locator::Id("password")).await?;
-    pw.send_keys(password).await?;
-    pw.send_keys(&Key::Enter.to_string()).await?;
-    assert!(wait_for_text(c, "h1", "Worklist").await, "signed in");
-    Ok(())
-}
-
 #[tokio::test]
 async fn a_submission_run_finishes_on_its_progress_page_and_its_file_downloads() {
     let app = spawn_app().await;
@@ -194,7 +178,11 @@ async fn a_submission_run_finishes_on_its_progress_page_and_its_file_downloads()
     };
     let c = &b.client;
     let result = async {
-        sign_in(c, &app, &app.admin_email, &app.admin_password).await?;
+        assert!(
+            b.sign_in(&app.url("/login"), &app.admin_email, &app.admin_password)
+                .await?,
+            "signed in"
+        );
         c.goto(&app.url(&format!("/submissions/profiles/{npcr}")))
             .await?;
         // Every demo abstract, not only the finished ones.

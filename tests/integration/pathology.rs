@@ -848,6 +848,12 @@ async fn an_admin_adds_a_term_as_a_new_screening_version_and_the_next_report_is_
         .await;
     let (status, _) = app.get(&registrar, "/admin/screening").await;
     assert_eq!(status, 403);
+    for path in ["/admin/screening", "/admin/screening/1/activate"] {
+        let refused = app
+            .post_form(&registrar, path, &[("positive", "carcinoma")])
+            .await;
+        assert_eq!(refused.status().as_u16(), 403, "{path}");
+    }
 }
 
 #[tokio::test]

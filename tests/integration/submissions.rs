@@ -382,6 +382,47 @@ async fn import_reports_rejected_patients_with_line_patient_and_item_and_keeps_t
     assert!(stdout.contains("broken at line"), "{stdout}");
 }
 
+#[tokio::test]
+async fn an_export_of_one_facility_takes_its_patients_between_other_facilities_patients() {
+    use registrar::models::patient::{self, Patient, Scope};
+    use registrar::models::tumor::{self, Tumor};
+    use registrar::services::export::{CaseSelection, for_each_chunk};
+    let app = spawn_app().await;
+    let (a, b) = (app.facility("FACA"), app.facility("FACB"));
+    let mut conn = app.conn();
+    // Patients of A and B alternate in id order, each with one tumor.
+    let mut of_a = Vec::new();
+    for (i, facility) in [a, b, a, b, a].into_iter().enumerate() {
+        let mut row = Patient::blank(facility);
+        row.patient_id_number = format!("{:08}", i + 1);
+        row.name_last = format!("Alternate{i}");
+        let stored = patient::insert(&mut conn, &mut row).unwrap();
+        tumor::insert(&mut conn, &Tumor::blank(stored.id, "01".into())).unwrap();
+        if facility == a {
+            of_a.push(stored.id);
+        }
+    }
+    let mut exported = Vec::new();
+    for_each_chunk(
+        &mut conn,
+        &Scope::Facilities(vec![a]),
+        &CaseSelection::default(),
+        |cases| {
+            for case in cases {
+                assert!(case.tumors.iter().all(|t| t.patient_id == case.patient.id));
+                exported.push((case.patient.id, case.tumors.len()));
+            }
+            Ok(true)
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        exported,
+        of_a.iter().map(|id| (*id, 1)).collect::<Vec<_>>(),
+        "every patient of A with its tumor, none of B"
+    );
+}
+
 /// The indexes a large import sets aside (`SET_ASIDE` in the import service).
 const SET_ASIDE: [&str; 5] = [
     "patients_dob",

@@ -414,25 +414,13 @@ fn line(buf: &mut Vec<u8>, indent: bool, depth: usize, text: &[u8]) {
     buf.extend_from_slice(text);
 }
 
-/// Appends one `<Item naaccrId="...">value</Item>`, the value escaped (`&`, `<`, `>`).
+/// Appends one `<Item naaccrId="...">value</Item>`, the value escaped (`&`, `<`, `>`; a CR
+/// would be `&#13;`, but values are normalised to LF before they get here).
 fn item_xml(buf: &mut Vec<u8>, indent: bool, depth: usize, naaccr_id: &str, value: &str) {
     line(buf, indent, depth, b"<Item naaccrId=\"");
     buf.extend_from_slice(naaccr_id.as_bytes());
     buf.extend_from_slice(b"\">");
-    let bytes = value.as_bytes();
-    let mut start = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            _ => continue,
-        };
-        buf.extend_from_slice(&bytes[start..i]);
-        buf.extend_from_slice(escaped);
-        start = i + 1;
-    }
-    buf.extend_from_slice(&bytes[start..]);
+    buf.extend_from_slice(quick_xml::escape::partial_escape(value).as_bytes());
     buf.extend_from_slice(b"</Item>");
 }
 

@@ -445,7 +445,7 @@ fn lists_from_text_boxes_are_checked() {
         boxes.iter().map(|(n, t)| (n.as_str(), t.as_str())),
     )
     .expect("defaults");
-    assert_eq!(back.positive, d.positive);
+    assert_eq!(back, d, "every list comes back from its box");
     let err = ScreeningLists::from_boxes(2, [("positive", "carcinoma\n---\n")]).expect_err("punct");
     assert!(err.to_string().contains("---"), "{err}");
     let err = ScreeningLists::from_boxes(2, [("positive", "  \n")]).expect_err("no positive");
