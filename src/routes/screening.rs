@@ -69,11 +69,14 @@ pub struct VersionLine {
 fn boxes(d: &Decoded) -> Vec<ListBox> {
     LIST_NAMES
         .iter()
-        .map(|n| ListBox {
-            name: n,
-            label: list_label(n),
-            text: d.lists.list_text(n),
-            count: d.lists.list_text(n).lines().count(),
+        .map(|n| {
+            let text = d.lists.list_text(n);
+            ListBox {
+                name: n,
+                label: list_label(n),
+                count: text.lines().count(),
+                text,
+            }
         })
         .collect()
 }

@@ -706,21 +706,31 @@ struct ImportPage {
     problems: Vec<Vec<String>>,
 }
 
+/// An import the user's scope may see (another facility's is "not found").
+async fn visible_import(
+    state: &web::Data<AppState>,
+    scope: &crate::models::patient::Scope,
+    id: i64,
+) -> Result<store::ImportRun, AppError> {
+    let scope = scope.clone();
+    db(state, move |conn| {
+        let run = store::find_import(conn, id)?.ok_or(AppError::NotFound)?;
+        if scope.allows(run.facility_id) {
+            Ok(run)
+        } else {
+            Err(AppError::NotFound)
+        }
+    })
+    .await
+}
+
 async fn import_page(
     state: web::Data<AppState>,
     user: Authorized<EditPatients>,
     path: web::Path<i64>,
 ) -> Result<ImportPage, AppError> {
     let id = path.into_inner();
-    let scope = user.scope.clone();
-    let run = db(&state, move |conn| {
-        let run = store::find_import(conn, id)?.ok_or(AppError::NotFound)?;
-        if !scope.allows(run.facility_id) {
-            return Err(AppError::NotFound);
-        }
-        Ok(run)
-    })
-    .await?;
+    let run = visible_import(&state, &user.scope, id).await?;
     let in_progress = matches!(run.status.as_str(), "queued" | "running");
     let end = run.finished_at.unwrap_or_else(crate::models::now);
     let seconds = (end - run.created_at).num_milliseconds().max(1) as f64 / 1000.0;
@@ -757,15 +767,7 @@ async fn import_problems(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let scope = user.scope.clone();
-    db(&state, move |conn| {
-        let run = store::find_import(conn, id)?.ok_or(AppError::NotFound)?;
-        if !scope.allows(run.facility_id) {
-            return Err(AppError::NotFound);
-        }
-        Ok(())
-    })
-    .await?;
+    visible_import(&state, &user.scope, id).await?;
     let csv_path = crate::services::import::problems_path(&state.settings.data_dir, id);
     let bytes = web::block(move || std::fs::read(csv_path))
         .await?

@@ -20,9 +20,8 @@
     return -1;
   }
 
+  // Focusing the link marks its row (the focusin handler below).
   function select(link) {
-    links().forEach(function (a) { a.closest("tr").classList.remove("selected"); });
-    link.closest("tr").classList.add("selected");
     link.focus();
   }
 
